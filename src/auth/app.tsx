@@ -1,0 +1,85 @@
+import { AuthorizationError, CimdFetchError } from '@cloudflare/workers-oauth-provider';
+import { Hono } from 'hono';
+import { safeReturnTo } from '../lib/return-to';
+import { ErrorPage } from '../pages/error';
+import { LandingPage } from '../pages/landing';
+import { STYLESHEET } from '../pages/style';
+import { authorizeRoutes } from './authorize';
+import { demoUser, isDemoSignInEnabled } from './demo';
+import type { AppEnv } from './env';
+import { describeError, expiredForm, formOf, signInPage } from './responses';
+import { securityHeaders } from './security-headers';
+import { csrfToken, endSession, isSameSiteForm, readSession, startSession } from './session';
+
+/**
+ * Everything the Worker serves that is not OAuth protocol or MCP: the landing page, sign-in and
+ * sign-out, the authorization (consent) endpoint, and the stylesheet.
+ */
+export const pages = new Hono<{ Bindings: AppEnv }>();
+
+pages.use('*', securityHeaders());
+
+pages.get('/', async (c) => {
+  const user = await readSession(c);
+  return c.html(<LandingPage origin={new URL(c.req.url).origin} user={user} csrf={csrfToken(c)} />);
+});
+
+pages.get('/assets/style.css', (c) => {
+  c.header('Cache-Control', 'public, max-age=3600');
+  return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+});
+
+pages.get('/signin', async (c) => {
+  const returnTo = safeReturnTo(c.req.query('return_to'));
+  if (await readSession(c)) return c.redirect(returnTo, 303);
+  return signInPage(c, returnTo);
+});
+
+pages.post('/signin', async (c) => {
+  const form = await formOf(c);
+  const returnTo = safeReturnTo(form?.get('return_to'));
+  if (!form || !isSameSiteForm(c, form.get('csrf'))) return expiredForm(c);
+  if (!isDemoSignInEnabled(c.env, new URL(c.req.url))) return signInPage(c, returnTo, undefined, 403);
+  const user = demoUser(form.get('email'), form.get('password'));
+  if (typeof user === 'string') {
+    const email = form.get('email');
+    return signInPage(c, returnTo, { error: user, email: typeof email === 'string' ? email : '' }, 400);
+  }
+  await startSession(c, user);
+  console.log(JSON.stringify({ event: 'sign_in', provider: user.provider, userId: user.userId }));
+  return c.redirect(returnTo, 303);
+});
+
+pages.post('/signout', async (c) => {
+  const form = await formOf(c);
+  if (!form || !isSameSiteForm(c, form.get('csrf'))) return expiredForm(c);
+  endSession(c);
+  return c.redirect('/', 303);
+});
+
+pages.route('/', authorizeRoutes);
+
+pages.notFound((c) =>
+  c.html(
+    <ErrorPage title="Not found" message={`There is no page at ${new URL(c.req.url).pathname}.`} />,
+    404,
+  ),
+);
+
+pages.onError((error, c) => {
+  if (error instanceof AuthorizationError || error instanceof CimdFetchError) {
+    // Thrown past a route that should have caught it: still the client's fault, not ours.
+    return c.html(<ErrorPage title="This request cannot be completed" message={describeError(error)} />, 400);
+  }
+  console.error(
+    JSON.stringify({ event: 'page_failed', path: new URL(c.req.url).pathname, error: String(error) }),
+  );
+  return c.html(
+    <ErrorPage
+      title="Something went wrong"
+      message="The server could not complete this request."
+      hint="Try again in a moment. If it keeps happening, start again from your app."
+    />,
+    500,
+  );
+});

@@ -1,0 +1,91 @@
+import type {
+  ClientRegistrationCallbackOptions,
+  ClientRegistrationCallbackResult,
+} from '@cloudflare/workers-oauth-provider';
+import { isLoopbackHostname } from '../lib/hosts';
+
+/** Bounds on what a client may register (RFC 7591 §2): enough for any real client, no more. */
+export const REGISTRATION_LIMITS = { redirectUris: 10, uriLength: 2048, clientName: 200 } as const;
+
+/** Schemes that run code or read local data in a browser: never a redirect target. */
+const DANGEROUS_SCHEMES = new Set([
+  'javascript:',
+  'data:',
+  'vbscript:',
+  'file:',
+  'blob:',
+  'about:',
+  'filesystem:',
+]);
+
+/**
+ * Our registration policy (RFC 7591 §2, OAuth 2.1 §2.3.1), applied before the library stores a
+ * client: redirect URIs are https, or http on a loopback host (RFC 8252 §7.3), or a native
+ * app's private-use scheme; never remote http, a dangerous scheme, a fragment or userinfo.
+ */
+export function checkRegistration({
+  clientMetadata,
+}: ClientRegistrationCallbackOptions): ClientRegistrationCallbackResult | undefined {
+  const redirectUris = clientMetadata.redirect_uris;
+  if (!Array.isArray(redirectUris) || redirectUris.length === 0) {
+    return refuse('invalid_redirect_uri', 'redirect_uris must list at least one redirect URI.');
+  }
+  if (redirectUris.length > REGISTRATION_LIMITS.redirectUris) {
+    return refuse(
+      'invalid_redirect_uri',
+      `At most ${REGISTRATION_LIMITS.redirectUris} redirect URIs are accepted.`,
+    );
+  }
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) return refuse('invalid_redirect_uri', problem);
+  }
+  const name = clientMetadata.client_name;
+  if (name !== undefined && (typeof name !== 'string' || name.length > REGISTRATION_LIMITS.clientName)) {
+    return refuse(
+      'invalid_client_metadata',
+      `client_name must be text of at most ${REGISTRATION_LIMITS.clientName} characters.`,
+    );
+  }
+  return undefined;
+}
+
+/** Why a redirect URI is refused, or `null` when it is acceptable. */
+export function redirectUriProblem(uri: unknown): string | null {
+  if (typeof uri !== 'string' || uri.length === 0) return 'Every redirect URI must be a non-empty string.';
+  if (uri.length > REGISTRATION_LIMITS.uriLength) return 'A redirect URI is too long.';
+  if (uri !== uri.trim() || hasSpaceOrControl(uri)) {
+    return 'A redirect URI must not contain spaces or control characters.';
+  }
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `Not an absolute URI: ${uri}`;
+  }
+  if (DANGEROUS_SCHEMES.has(url.protocol))
+    return `The scheme ${url.protocol} is not allowed in a redirect URI.`;
+  if (url.hash !== '' || uri.includes('#')) return 'A redirect URI must not have a fragment.';
+  if (url.username !== '' || url.password !== '') return 'A redirect URI must not contain user information.';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:') {
+    return isLoopbackHostname(url.hostname)
+      ? null
+      : `Redirect URIs must use https, or http only on a loopback host (localhost, 127.0.0.1, [::1]): ${uri}`;
+  }
+  // A native app's private-use scheme (RFC 8252 §7.1), such as cursor://…: stored, and usable
+  // only if the provider allows private-use redirects.
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? null : `Unsupported redirect URI: ${uri}`;
+}
+
+function hasSpaceOrControl(text: string): boolean {
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if (code <= 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+function refuse(code: string, description: string): ClientRegistrationCallbackResult {
+  return { code, description, status: 400 };
+}

@@ -1,0 +1,121 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { fromBase64Url, randomToken, toBase64Url } from '../lib/base64url';
+import type { AppEnv } from './env';
+import type { Props } from './props';
+
+/** How long a browser stays signed in. */
+export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+const SESSION_COOKIE = 'session';
+const SECRET_KV_KEY = 'config:session-secret';
+
+interface SessionPayload extends Props {
+  /** Expiry, seconds since the epoch: checked here, not left to the browser. */
+  exp: number;
+}
+
+type AppContext = Context<{ Bindings: AppEnv }>;
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The HMAC key that signs session cookies: `SESSION_SECRET` when set, otherwise a random
+ * secret created on first use and kept in KV, so neither local development nor a first deploy
+ * needs a secret configured.
+ */
+export function sessionKey(env: AppEnv): Promise<CryptoKey> {
+  const configured = env.SESSION_SECRET;
+  const cacheKey = configured ?? '';
+  let key = keys.get(cacheKey);
+  if (!key) {
+    key = loadSecret(env).then((secret) =>
+      crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+        'verify',
+      ]),
+    );
+    key.catch(() => keys.delete(cacheKey));
+    keys.set(cacheKey, key);
+  }
+  return key;
+}
+
+async function loadSecret(env: AppEnv): Promise<string> {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET;
+  const stored = await env.OAUTH_KV.get(SECRET_KV_KEY);
+  if (stored) return stored;
+  const created = randomToken(32);
+  await env.OAUTH_KV.put(SECRET_KV_KEY, created);
+  return created;
+}
+
+async function sign(key: CryptoKey, data: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data))));
+}
+
+async function verify(key: CryptoKey, data: string, signature: string): Promise<boolean> {
+  const bytes = fromBase64Url(signature);
+  return bytes !== null && crypto.subtle.verify('HMAC', key, bytes, encoder.encode(data));
+}
+
+/** The signed-in user of this browser, or `null` (no cookie, bad signature, or expired). */
+export async function readSession(c: AppContext): Promise<Props | null> {
+  const cookie = getCookie(c, SESSION_COOKIE, 'host');
+  if (!cookie) return null;
+  const [data, signature] = cookie.split('.');
+  if (!data || !signature) return null;
+  if (!(await verify(await sessionKey(c.env), `session.${data}`, signature))) return null;
+  const json = fromBase64Url(data);
+  if (!json) return null;
+  try {
+    const payload = JSON.parse(new TextDecoder().decode(json)) as SessionPayload;
+    if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) return null;
+    return { userId: payload.userId, email: payload.email, name: payload.name, provider: payload.provider };
+  } catch {
+    return null;
+  }
+}
+
+/** Signs `user` in on this browser: a signed, expiring `__Host-` cookie. */
+export async function startSession(c: AppContext, user: Props): Promise<void> {
+  const payload: SessionPayload = { ...user, exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS };
+  const data = toBase64Url(encoder.encode(JSON.stringify(payload)));
+  const signature = await sign(await sessionKey(c.env), `session.${data}`);
+  setCookie(c, SESSION_COOKIE, `${data}.${signature}`, {
+    prefix: 'host',
+    httpOnly: true,
+    sameSite: 'Lax',
+    maxAge: SESSION_TTL_SECONDS,
+  });
+}
+
+export function endSession(c: AppContext): void {
+  deleteCookie(c, SESSION_COOKIE, { prefix: 'host', secure: true, path: '/' });
+}
+
+const CSRF_COOKIE = 'csrf';
+
+/**
+ * The CSRF token for this browser's forms (double submit): a random value in a `__Host-`
+ * cookie, which another site can neither read nor set, repeated in a hidden field.
+ */
+export function csrfToken(c: AppContext): string {
+  const existing = getCookie(c, CSRF_COOKIE, 'host');
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const token = randomToken(32);
+  setCookie(c, CSRF_COOKIE, token, { prefix: 'host', httpOnly: true, sameSite: 'Lax', maxAge: 60 * 60 * 24 });
+  return token;
+}
+
+/**
+ * Whether a form post comes from our own page: same Origin (when the browser sends one) and the
+ * hidden token equal to the cookie.
+ */
+export function isSameSiteForm(c: AppContext, formToken: unknown): boolean {
+  const origin = c.req.header('Origin');
+  if (origin !== undefined && origin !== new URL(c.req.url).origin) return false;
+  const cookie = getCookie(c, CSRF_COOKIE, 'host');
+  return typeof formToken === 'string' && cookie !== undefined && cookie.length > 0 && formToken === cookie;
+}

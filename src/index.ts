@@ -1,0 +1,23 @@
+import type { AppEnv } from './auth/env';
+import { foreignOriginResponse } from './mcp/origin';
+import { MCP_PATHS, providerFor } from './oauth';
+
+export { SseSession } from './mcp/sse-session';
+
+/**
+ * Routes (all through the OAuth provider of the request's origin):
+ * - `/mcp`, `/sse`, `/sse/message`: MCP, with a token (src/mcp/routes.ts), Origin checked first;
+ * - `/.well-known/oauth-authorization-server`, `/.well-known/oauth-protected-resource`,
+ *   `/oauth/token`, `/oauth/register`: the OAuth protocol, served by the library;
+ * - `/`, `/signin`, `/signout`, `/authorize`, `/assets/style.css`: our pages (src/auth/app.tsx).
+ */
+export default {
+  async fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (MCP_PATHS.some((path) => url.pathname === path || url.pathname.startsWith(`${path}/`))) {
+      const forbidden = foreignOriginResponse(request, env.ALLOWED_ORIGINS);
+      if (forbidden) return forbidden;
+    }
+    return providerFor(url.origin).fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<AppEnv>;

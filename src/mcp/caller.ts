@@ -1,0 +1,43 @@
+import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Props } from '../auth/props';
+
+/**
+ * Who is calling, as verified by the OAuth provider: plain data, so it can cross into the SSE
+ * session's Durable Object over RPC.
+ */
+export interface McpCaller {
+  token: string;
+  clientId: string;
+  scopes: string[];
+  expiresAt?: number;
+  /** The canonical resource the token was issued for (RFC 8707). */
+  audience: string;
+  props: Props;
+}
+
+/** The caller of a request that passed the provider's token check. */
+export function callerFrom(ctx: OAuthResourceContext<Props>): McpCaller {
+  return {
+    token: ctx.auth.token,
+    clientId: ctx.auth.clientId ?? '',
+    scopes: ctx.auth.scope,
+    expiresAt: ctx.auth.expiresAt,
+    audience: ctx.auth.audience,
+    props: ctx.props,
+  };
+}
+
+/** The SDK's view of the caller; `resourceMetadataUrl` lets scope challenges name our metadata. */
+export function authInfoFor(caller: McpCaller): AuthInfo {
+  const resource = new URL(caller.audience);
+  return {
+    token: caller.token,
+    clientId: caller.clientId,
+    scopes: caller.scopes,
+    expiresAt: caller.expiresAt,
+    resource,
+    resourceMetadataUrl: new URL('/.well-known/oauth-protected-resource', resource).href,
+    extra: { props: caller.props },
+  };
+}

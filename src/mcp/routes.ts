@@ -1,0 +1,90 @@
+import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
+import type { Props } from '../auth/props';
+import { authInfoFor, callerFrom } from './caller';
+import { MAX_MCP_BODY_BYTES, mcpHttp } from './http';
+import type { SseSession } from './sse-session';
+
+const SESSION_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * Every MCP route, reached only with a valid token for this server (the OAuth provider checks
+ * it first):
+ * - `POST /mcp`, `POST /sse`: Streamable HTTP, both protocol eras;
+ * - `GET /sse`, `POST /sse/message?sessionId=…`: the 2024-11-05 HTTP+SSE transport.
+ */
+export const mcpRoutes = {
+  async fetch(request: Request, env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/mcp' || pathname === '/sse') {
+      if (request.method === 'POST')
+        return mcpHttp.fetch(request, { authInfo: authInfoFor(callerFrom(ctx)) });
+      if (pathname === '/sse' && request.method === 'GET') return openSseSession(env, ctx);
+      return methodNotAllowed(pathname === '/sse' ? 'GET, POST' : 'POST');
+    }
+    if (pathname === '/sse/message') {
+      if (request.method !== 'POST') return methodNotAllowed('POST');
+      return deliverSseMessage(request, env, ctx);
+    }
+    return jsonError(404, `No MCP endpoint at ${pathname}. Use /mcp (or /sse for older clients).`);
+  },
+};
+
+async function openSseSession(env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
+  const sessionId = crypto.randomUUID().replaceAll('-', '');
+  const stream = await sseSession(env, sessionId).open(
+    ctx.props.userId,
+    `/sse/message?sessionId=${sessionId}`,
+  );
+  return new Response(stream, {
+    headers: {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    },
+  });
+}
+
+async function deliverSseMessage(
+  request: Request,
+  env: Env,
+  ctx: OAuthResourceContext<Props>,
+): Promise<Response> {
+  const sessionId = new URL(request.url).searchParams.get('sessionId') ?? '';
+  if (!SESSION_ID.test(sessionId)) return jsonError(400, 'Missing or malformed sessionId.');
+  const type = request.headers.get('Content-Type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    return jsonError(415, 'Content-Type must be application/json.');
+  }
+  const declared = Number(request.headers.get('Content-Length') ?? 0);
+  if (declared > MAX_MCP_BODY_BYTES) return jsonError(413, 'Message too large.');
+  const body = await request.text();
+  if (body.length > MAX_MCP_BODY_BYTES) return jsonError(413, 'Message too large.');
+  try {
+    JSON.parse(body);
+  } catch {
+    return jsonError(400, 'The message is not valid JSON.');
+  }
+  const result = await sseSession(env, sessionId).deliver(callerFrom(ctx), body);
+  if (result === 'unknown-session')
+    return jsonError(404, 'No such SSE session. Open a new one with GET /sse.');
+  return new Response('Accepted', { status: 202 });
+}
+
+/** The Durable Object of one SSE session, addressed by its id. */
+function sseSession(env: Env, sessionId: string): DurableObjectStub<SseSession> {
+  return env.SSE_SESSION.get(env.SSE_SESSION.idFromName(sessionId));
+}
+
+function methodNotAllowed(allow: string): Response {
+  return new Response(JSON.stringify({ error: 'method_not_allowed', error_description: `Use ${allow}.` }), {
+    status: 405,
+    headers: { Allow: allow, 'Content-Type': 'application/json' },
+  });
+}
+
+function jsonError(status: number, message: string): Response {
+  return Response.json(
+    { error: status === 404 ? 'not_found' : 'invalid_request', error_description: message },
+    { status },
+  );
+}

@@ -1,0 +1,80 @@
+import { DurableObject } from 'cloudflare:workers';
+import { authInfoFor, type McpCaller } from './caller';
+import { mcpHttp } from './http';
+
+/** SSE comment sent this often so proxies keep the stream open and a gone client is noticed. */
+const KEEP_ALIVE_MS = 15_000;
+
+export type DeliveryResult = 'accepted' | 'unknown-session';
+
+const encoder = new TextEncoder();
+
+/**
+ * One session of the deprecated 2024-11-05 HTTP+SSE transport: holds the event stream opened by
+ * `GET /sse` and writes to it the answers to messages posted to `/sse/message?sessionId=…`.
+ * The session belongs to the user whose token opened it; for anyone else it does not exist.
+ * Nothing is stored: the session lives exactly as long as its stream.
+ */
+export class SseSession extends DurableObject<Env> {
+  #owner: string | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+
+  /** Opens the stream for `owner`; its first event names the endpoint for messages. */
+  async open(owner: string, messageEndpoint: string): Promise<ReadableStream<Uint8Array>> {
+    if (this.#writer) throw new Error('SSE session already open');
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    this.#owner = owner;
+    this.#writer = writable.getWriter();
+    this.#write(`event: endpoint\ndata: ${messageEndpoint}\n\n`);
+    this.#keepAlive = setInterval(() => this.#write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    return readable;
+  }
+
+  /**
+   * Answers one posted JSON-RPC message through the same MCP handler as `/mcp` and writes the
+   * answer to the stream. A caller other than the owner gets `unknown-session`, exactly like a
+   * session that does not exist, so session ids reveal nothing.
+   */
+  async deliver(caller: McpCaller, body: string): Promise<DeliveryResult> {
+    if (!this.#writer || caller.props.userId !== this.#owner) return 'unknown-session';
+    const response = await mcpHttp.fetch(
+      new Request('https://sse.internal/mcp', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        body,
+      }),
+      { authInfo: authInfoFor(caller) },
+    );
+    for (const message of await messagesOf(response)) this.#write(`event: message\ndata: ${message}\n\n`);
+    return 'accepted';
+  }
+
+  #write(chunk: string): void {
+    this.#writer?.write(encoder.encode(chunk)).catch(() => this.#close());
+  }
+
+  #close(): void {
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#writer = undefined;
+    this.#owner = undefined;
+  }
+}
+
+/** The JSON-RPC messages in a Streamable HTTP answer: a JSON body, an SSE stream, or none. */
+async function messagesOf(response: Response): Promise<string[]> {
+  const text = await response.text();
+  if (text.trim() === '') return [];
+  const type = response.headers.get('Content-Type') ?? '';
+  if (!type.includes('text/event-stream')) return [JSON.stringify(JSON.parse(text))];
+  const messages: string[] = [];
+  for (const event of text.split(/\r?\n\r?\n/)) {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trimStart())
+      .join('\n');
+    if (data !== '') messages.push(JSON.stringify(JSON.parse(data)));
+  }
+  return messages;
+}

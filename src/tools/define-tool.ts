@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { Props } from '../auth/props';
+import type { Scope } from '../auth/scopes';
+
+/** What a tool handler gets besides its input: who is calling, and the Worker's bindings. */
+export interface ToolContext {
+  user: Props;
+  env: Env;
+}
+
+/**
+ * The MCP tool annotations (MCP 2025-06-18+ `ToolAnnotations`). Every tool states all four, so
+ * a client can tell a harmless read from a destructive write without guessing defaults.
+ */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** One tool: everything a client sees about it, the scope it needs, and what it does. */
+export interface ToolDefinition<
+  Input extends z.ZodObject = z.ZodObject,
+  Output extends z.ZodObject = z.ZodObject,
+> {
+  /** snake_case, unique; what the model calls. */
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: Input;
+  outputSchema: Output;
+  annotations: ToolAnnotations;
+  /** The scope a token needs to call this tool (the baseline included, or the baseline alone). */
+  scope: Scope;
+  /**
+   * Does the work. Returns the structured result (checked against `outputSchema`) and its text
+   * form for clients that do not read structured content. Throw a {@link ToolError} for a
+   * failure the model should see; anything else becomes a generic error.
+   */
+  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>>>;
+}
+
+export interface ToolOutput<T> {
+  structured: T;
+  text: string;
+}
+
+/** Declares a tool with its types inferred from its schemas. */
+export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  definition: ToolDefinition<Input, Output>,
+): ToolDefinition<Input, Output> {
+  return definition;
+}
+
+/** A failure the caller should read: its message, which we wrote, is returned as an `isError` result. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+}
