@@ -15,6 +15,12 @@ const INSTRUCTIONS =
   'Tools of a remote MCP server on Cloudflare Workers. Every call acts as the user who signed in through OAuth.';
 
 /**
+ * Extra registrations for a special build: the conformance build (src/conformance/) adds the MCP
+ * conformance suite's fixtures here. The product build never adds anything.
+ */
+export const serverExtensions: Array<(server: McpServer) => void> = [];
+
+/**
  * Builds the MCP server for one request (or one SSE message) from who is calling. Every
  * transport, era and route is served by this one factory, so they can never drift apart.
  */
@@ -32,6 +38,7 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   });
   const context: ToolContext = { user, env };
   for (const tool of tools) registerTool(server, tool, context);
+  for (const extend of serverExtensions) extend(server);
   return server;
 }
 
