@@ -110,12 +110,15 @@ export function csrfToken(c: AppContext): string {
 }
 
 /**
- * Whether a form post comes from our own page: same Origin (when the browser sends one) and the
- * hidden token equal to the cookie.
+ * Whether a form post comes from our own page: the hidden token equal to the cookie, and no sign
+ * of another site (`Sec-Fetch-Site`, or an `Origin` other than ours). Our pages send no referrer,
+ * so a browser sends `Origin: null` for their forms; that alone proves nothing either way.
  */
 export function isSameSiteForm(c: AppContext, formToken: unknown): boolean {
+  const fetchSite = c.req.header('Sec-Fetch-Site');
+  if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') return false;
   const origin = c.req.header('Origin');
-  if (origin !== undefined && origin !== new URL(c.req.url).origin) return false;
+  if (origin !== undefined && origin !== 'null' && origin !== new URL(c.req.url).origin) return false;
   const cookie = getCookie(c, CSRF_COOKIE, 'host');
   return typeof formToken === 'string' && cookie !== undefined && cookie.length > 0 && formToken === cookie;
 }
