@@ -1,4 +1,5 @@
 import type { AppEnv } from './auth/env';
+import { isLoopbackHostname } from './lib/hosts';
 import { foreignOriginResponse } from './mcp/origin';
 import { MCP_PATHS, providerFor } from './oauth';
 
@@ -14,6 +15,13 @@ export { SseSession } from './mcp/sse-session';
 export default {
   async fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.protocol !== 'https:' && !isLoopbackHostname(url.hostname)) {
+      // OAuth 2.1 needs https; plain http only on a loopback host (wrangler dev).
+      return new Response('This server is reached over https only.\n', {
+        status: 400,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      });
+    }
     if (MCP_PATHS.some((path) => url.pathname === path || url.pathname.startsWith(`${path}/`))) {
       const forbidden = foreignOriginResponse(request, env.ALLOWED_ORIGINS);
       if (forbidden) return forbidden;
