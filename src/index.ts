@@ -1,5 +1,6 @@
 import type { AppEnv } from './auth/env';
 import { isLoopbackHostname } from './lib/hosts';
+import { withKeyLimit } from './lib/kv-key-limit';
 import { foreignOriginResponse } from './mcp/origin';
 import { MCP_PATHS, providerFor } from './oauth';
 
@@ -26,6 +27,11 @@ export default {
       const forbidden = foreignOriginResponse(request, env.ALLOWED_ORIGINS);
       if (forbidden) return forbidden;
     }
-    return providerFor(url.origin).fetch(request, env, ctx);
+    // The provider keeps its helpers in `env.OAUTH_PROVIDER` and sets them only when absent, and
+    // `env` is shared by every request of an isolate: a copy per request keeps the helpers those
+    // of this origin's provider, not of whichever origin the isolate served first. The library
+    // reads KV by keys made of client input (client ids, token parts): an oversized one must be
+    // an unknown credential, not a 500.
+    return providerFor(url.origin).fetch(request, { ...env, OAUTH_KV: withKeyLimit(env.OAUTH_KV) }, ctx);
   },
 } satisfies ExportedHandler<AppEnv>;

@@ -1,0 +1,179 @@
+import { expect } from 'vitest';
+import { Browser, hiddenField, ORIGIN, send } from './browser';
+
+export const REDIRECT_URI = 'http://127.0.0.1:33418/callback';
+
+export interface RegisteredClient {
+  client_id: string;
+  client_name?: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: string;
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+  resource?: string;
+}
+
+/** POST /oauth/register (RFC 7591) with `metadata` as the JSON body; the raw response. */
+export function register(metadata: Record<string, unknown>): Promise<Response> {
+  return send('/oauth/register', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(metadata),
+  });
+}
+
+/** Registers a public client (PKCE, no secret) the way mcp-remote and the Inspector do. */
+export async function registerClient(overrides: Record<string, unknown> = {}): Promise<RegisteredClient> {
+  const response = await register({
+    client_name: 'Test client',
+    redirect_uris: [REDIRECT_URI],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    ...overrides,
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as RegisteredClient;
+}
+
+export interface Pkce {
+  verifier: string;
+  challenge: string;
+}
+
+/** A fresh PKCE pair with the S256 method (RFC 7636 §4.2). */
+export async function pkce(): Promise<Pkce> {
+  const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
+  return { verifier, challenge: await s256(verifier) };
+}
+
+export async function s256(text: string): Promise<string> {
+  return base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+}
+
+function base64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+}
+
+/** The path of an authorization request (OAuth 2.1 §4.1.1) with every parameter a client sends. */
+export function authorizePath(
+  client: RegisteredClient,
+  challenge: string | null,
+  options: {
+    state?: string;
+    redirectUri?: string;
+    method?: string;
+    resource?: string;
+    extra?: Record<string, string>;
+  } = {},
+): string {
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: options.redirectUri ?? client.redirect_uris[0] ?? REDIRECT_URI,
+    state: options.state ?? 'state-123',
+    scope: 'mcp',
+    resource: options.resource ?? ORIGIN,
+  });
+  if (challenge !== null) {
+    params.set('code_challenge', challenge);
+    params.set('code_challenge_method', options.method ?? 'S256');
+  }
+  for (const [name, value] of Object.entries(options.extra ?? {})) params.set(name, value);
+  return `/authorize?${params}`;
+}
+
+/**
+ * Signs `browser` in with the demo method through the sign-in page at `path` (GET shows the
+ * form, POST sends it with the page's CSRF field); returns the POST's response (303 back).
+ */
+export async function signIn(browser: Browser, path: string, email = 'ada@example.com'): Promise<Response> {
+  const page = await browser.get(path);
+  const html = await page.text();
+  expect(page.status, html).toBe(200);
+  return browser.postForm('/signin', {
+    csrf: hiddenField(html, 'csrf'),
+    return_to: hiddenField(html, 'return_to'),
+    email,
+    password: 'correct horse battery staple',
+  });
+}
+
+/** The consent page for an authorization request, in a browser that is signed in. */
+export async function consentPage(browser: Browser, path: string): Promise<{ html: string; handle: string }> {
+  const page = await browser.get(path);
+  const html = await page.text();
+  expect(page.status, html).toBe(200);
+  return { html, handle: hiddenField(html, 'handle') };
+}
+
+/** Answers the consent page with Allow or Deny. */
+export function decide(browser: Browser, handle: string, decision: 'approve' | 'deny'): Promise<Response> {
+  return browser.postForm('/authorize', { handle, scope: 'mcp', decision });
+}
+
+/** The redirect back to the client after consent, as a URL. */
+export function redirectOf(response: Response): URL {
+  expect(response.status).toBe(302);
+  const location = response.headers.get('Location');
+  if (!location) throw new Error('302 without a Location');
+  return new URL(location);
+}
+
+/** POST /oauth/token with `fields` as the form body; the raw response. */
+export function tokenRequest(fields: Record<string, string>): Promise<Response> {
+  return send('/oauth/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+}
+
+export function exchangeCode(client: RegisteredClient, code: string, verifier: string): Promise<Response> {
+  return tokenRequest({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: client.redirect_uris[0] ?? REDIRECT_URI,
+    client_id: client.client_id,
+    code_verifier: verifier,
+    resource: ORIGIN,
+  });
+}
+
+export interface Connection {
+  client: RegisteredClient;
+  browser: Browser;
+  tokens: Tokens;
+}
+
+/**
+ * The whole authorization code flow for `email`, as a client and a browser do it: register,
+ * authorize, sign in, approve, exchange the code with PKCE.
+ */
+export async function connect(email = 'ada@example.com'): Promise<Connection> {
+  const client = await registerClient();
+  const browser = new Browser();
+  const { verifier, challenge } = await pkce();
+  const path = authorizePath(client, challenge);
+  expect((await signIn(browser, path, email)).status).toBe(303);
+  const { handle } = await consentPage(browser, path);
+  const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code');
+  if (!code) throw new Error('No code in the redirect');
+  const response = await exchangeCode(client, code, verifier);
+  expect(response.status).toBe(200);
+  return { client, browser, tokens: (await response.json()) as Tokens };
+}
+
+/** A fresh access token for `email`. */
+export async function accessToken(email = 'ada@example.com'): Promise<string> {
+  return (await connect(email)).tokens.access_token;
+}
