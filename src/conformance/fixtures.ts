@@ -7,7 +7,7 @@ import {
   ResourceTemplate,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The fixtures of the MCP conformance suite (@modelcontextprotocol/conformance 0.1.16, server
