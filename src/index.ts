@@ -5,13 +5,18 @@ import { foreignOriginResponse } from './mcp/origin';
 import { MCP_PATHS, providerFor } from './oauth';
 
 export { SseSession } from './mcp/sse-session';
+export { Notebook } from './notes/notebook';
 
 /**
  * Routes (all through the OAuth provider of the request's origin):
  * - `/mcp`, `/sse`, `/sse/message`: MCP, with a token (src/mcp/routes.ts), Origin checked first;
  * - `/.well-known/oauth-authorization-server`, `/.well-known/oauth-protected-resource`,
  *   `/oauth/token`, `/oauth/register`: the OAuth protocol, served by the library;
- * - `/`, `/signin`, `/signout`, `/authorize`, `/assets/style.css`: our pages (src/auth/app.tsx).
+ * - `/`, `/signin`, `/signout`, `/authorize`, `/assets/style.css`: our pages (src/auth/app.tsx);
+ * - `/signin/oidc`, `/signin/github` and their `/callback`: sign-in through an identity provider
+ *   (src/auth/sign-in/routes.tsx);
+ * - `/account`, `/account/revoke`, `/account/revoke-all`: the user's connected apps
+ *   (src/auth/account.tsx).
  */
 export default {
   async fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {

@@ -1,7 +1,9 @@
 import { OAuthProvider, type OAuthProviderOptions } from '@cloudflare/workers-oauth-provider';
 import { pages } from './auth/app';
+import { recordingGrantUse } from './auth/grant-activity';
 import { checkRegistration } from './auth/registration';
 import { BASE_SCOPE, SUPPORTED_SCOPES } from './auth/scopes';
+import { refreshUpstreamTokens } from './auth/sign-in/refresh';
 import { mcpRoutes } from './mcp/routes';
 
 /** Paths that carry MCP and need a token for this server. */
@@ -15,7 +17,7 @@ export const MCP_PATHS = ['/mcp', '/sse'];
 export function oauthOptions(origin: string): OAuthProviderOptions<Env> {
   return {
     apiRoute: MCP_PATHS,
-    apiHandler: mcpRoutes as unknown as OAuthProviderOptions<Env>['apiHandler'],
+    apiHandler: recordingGrantUse(mcpRoutes) as unknown as OAuthProviderOptions<Env>['apiHandler'],
     defaultHandler: pages as unknown as OAuthProviderOptions<Env>['defaultHandler'],
     authorizeEndpoint: '/authorize',
     tokenEndpoint: '/oauth/token',
@@ -32,6 +34,9 @@ export function oauthOptions(origin: string): OAuthProviderOptions<Env> {
     clientRegistrationCallback: checkRegistration,
     accessTokenTTL: 60 * 60,
     refreshTokenTTL: 30 * 24 * 60 * 60,
+    // Keeps an identity provider's tokens in the grant fresh, and revokes the grant when the
+    // provider has revoked access (src/auth/sign-in/refresh.ts).
+    tokenExchangeCallback: refreshUpstreamTokens,
     onError({ code, status, internal }) {
       console.warn(JSON.stringify({ event: 'oauth_error', code, status, reason: internal?.reason }));
     },

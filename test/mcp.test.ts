@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tools as registry } from '../src/tools/index';
 import { send } from './support/browser';
 import {
   answerOf,
@@ -9,6 +10,18 @@ import {
   modernRequest,
 } from './support/mcp';
 import { accessToken } from './support/oauth';
+
+/** Every tool is listed, whatever the token's scopes (a call without its scope is challenged). */
+const TOOL_NAMES = [
+  'add',
+  'whoami',
+  'notes_create',
+  'notes_list',
+  'notes_get',
+  'notes_search',
+  'notes_update',
+  'notes_delete',
+];
 
 let token: string;
 
@@ -21,7 +34,11 @@ describe('2025-era client on POST /mcp', () => {
     const init = await answerOf(await mcpPost(initializeRequest(1), { token }));
     expect(init.result).toMatchObject({
       protocolVersion: LEGACY_VERSION,
-      capabilities: { tools: { listChanged: false } },
+      capabilities: {
+        tools: { listChanged: false },
+        resources: { listChanged: false },
+        prompts: { listChanged: false },
+      },
       serverInfo: { name: 'remote-mcp-server', version: '0.1.0' },
     });
 
@@ -30,9 +47,10 @@ describe('2025-era client on POST /mcp', () => {
       await mcpPost({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, { token, headers }),
     );
     const tools = (list.result?.tools ?? []) as Array<{ name: string; annotations: Record<string, unknown> }>;
-    expect(tools.map((tool) => tool.name)).toEqual(['add', 'whoami']);
+    expect(tools.map((tool) => tool.name)).toEqual(TOOL_NAMES);
     for (const tool of tools) {
-      expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+      const defined = registry.find((candidate) => candidate.name === tool.name);
+      expect(tool.annotations).toEqual({ title: defined?.title, ...defined?.annotations });
     }
 
     const call = await answerOf(
@@ -68,7 +86,7 @@ describe('2026-07-28 client on POST /mcp', () => {
     expect(response.status).toBe(200);
     expect(answer.result).toMatchObject({ ttlMs: 300_000, cacheScope: 'private' });
     const tools = (answer.result?.tools ?? []) as Array<{ name: string }>;
-    expect(tools.map((tool) => tool.name)).toEqual(['add', 'whoami']);
+    expect(tools.map((tool) => tool.name)).toEqual(TOOL_NAMES);
   });
 
   it('describes the server with server/discover', async () => {

@@ -3,7 +3,7 @@ import { ORIGIN, send } from './support/browser';
 import { accessToken } from './support/oauth';
 
 describe('discovery metadata', () => {
-  it('names this origin as the protected resource, with the mcp scope (RFC 9728)', async () => {
+  it('names this origin as the protected resource, with the baseline mcp scope only (RFC 9728)', async () => {
     const response = await send('/.well-known/oauth-protected-resource');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
@@ -32,7 +32,7 @@ describe('discovery metadata', () => {
       token_endpoint: `${ORIGIN}/oauth/token`,
       registration_endpoint: `${ORIGIN}/oauth/register`,
       revocation_endpoint: `${ORIGIN}/oauth/token`,
-      scopes_supported: ['mcp'],
+      scopes_supported: ['mcp', 'notes:read', 'notes:write'],
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],

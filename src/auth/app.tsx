@@ -4,16 +4,19 @@ import { safeReturnTo } from '../lib/return-to';
 import { ErrorPage } from '../pages/error';
 import { LandingPage } from '../pages/landing';
 import { STYLESHEET } from '../pages/style';
+import { accountRoutes } from './account';
 import { authorizeRoutes } from './authorize';
 import { demoUser, isDemoSignInEnabled } from './demo';
 import type { AppEnv } from './env';
 import { describeError, expiredForm, formOf, signInPage } from './responses';
 import { securityHeaders } from './security-headers';
 import { csrfToken, endSession, isSameSiteForm, readSession, startSession } from './session';
+import { signInRoutes } from './sign-in/routes';
 
 /**
  * Everything the Worker serves that is not OAuth protocol or MCP: the landing page, sign-in and
- * sign-out, the authorization (consent) endpoint, and the stylesheet.
+ * sign-out, sign-in through a provider (`/signin/<method>` and its `/callback`), the authorization
+ * (consent) endpoint, and the stylesheet.
  */
 export const pages = new Hono<{ Bindings: AppEnv }>();
 
@@ -58,6 +61,8 @@ pages.post('/signout', async (c) => {
 });
 
 pages.route('/', authorizeRoutes);
+pages.route('/', signInRoutes);
+pages.route('/', accountRoutes);
 
 pages.notFound((c) =>
   c.html(

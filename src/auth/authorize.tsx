@@ -2,14 +2,36 @@ import { AuthorizationError, type AuthRequest, CimdFetchError } from '@cloudflar
 import { type Context, Hono } from 'hono';
 import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
+import { grantMetadataFor } from './connected-apps';
+import { completeRememberedConsent, rememberFor } from './consent-memory';
 import type { AppEnv } from './env';
 import { grantUserId } from './grant-user';
+import { type SignedInUser, signedInUser } from './props';
 import { describeError, formOf, signInPage } from './responses';
 import { scopesToGrant } from './scopes';
 import { contentSecurityPolicy } from './security-headers';
 import { csrfToken, readSession } from './session';
+import { configuredUpstream, prepareUpstream, signInChoices } from './sign-in/methods';
+import { beginUpstreamAuthorization, misconfiguredPage, SIGN_IN_WITH } from './sign-in/routes';
+import { ConfigurationProblem, type UpstreamMethod } from './sign-in/upstream';
 
 type AppContext = Context<{ Bindings: AppEnv }>;
+
+/**
+ * How this authorization signs the user in. A demo session completes it at once. A user who signed
+ * in through a provider goes through that provider again after Allow, so that every grant carries
+ * the provider's fresh tokens and the allowlist is checked again (the provider's own session makes
+ * that quick). Without a session, the provider chosen on the sign-in page, or the only one there is.
+ */
+function upstreamFor(c: AppContext, user: SignedInUser | null, chosen: unknown): UpstreamMethod | undefined {
+  if (user) return user.provider === 'demo' ? undefined : configuredUpstream(c.env, user.provider);
+  const method = configuredUpstream(c.env, chosen);
+  if (method) return method;
+  const choices = signInChoices(c.env, new URL(c.req.url));
+  if (!choices.demo && choices.upstream.length === 1)
+    return configuredUpstream(c.env, choices.upstream[0]?.id);
+  return undefined;
+}
 
 /** The authorization endpoint: sign in if needed, then consent (OAuth 2.1 §4.1.1). */
 export const authorizeRoutes = new Hono<{ Bindings: AppEnv }>();
@@ -22,16 +44,29 @@ authorizeRoutes.get('/authorize', async (c) => {
   } catch (error) {
     return authorizationFailure(c, error);
   }
-  const user = await readSession(c);
-  if (!user) {
-    const url = new URL(c.req.url);
+  const session = await readSession(c);
+  const url = new URL(c.req.url);
+  const upstream = upstreamFor(c, session, url.searchParams.get(SIGN_IN_WITH));
+  // A session whose provider is no longer configured does not count.
+  const user = session && (session.provider === 'demo' || upstream) ? session : null;
+  if (!user && !upstream) {
+    url.searchParams.delete(SIGN_IN_WITH);
     return signInPage(c, `${url.pathname}${url.search}`);
   }
+  const ready = upstream ? await prepareUpstream(c.env, upstream) : undefined;
+  if (upstream && ready instanceof ConfigurationProblem) return misconfiguredPage(c, upstream);
   let details: Awaited<ReturnType<typeof oauth.describeConsent>>;
   try {
     details = await oauth.describeConsent(request); // first: a failed lookup leaves nothing in KV
   } catch (error) {
     return authorizationFailure(c, error);
+  }
+  if (user) {
+    // Approved before, with "remember": no page (src/auth/consent-memory.ts).
+    const viaProvider =
+      upstream && ready && !(ready instanceof ConfigurationProblem) ? { method: upstream, ready } : undefined;
+    const remembered = await completeRememberedConsent(c, request, details, user, viaProvider);
+    if (remembered) return remembered;
   }
   const consent = await oauth.beginConsent(request);
   for (const [name, value] of consent.headers) {
@@ -40,14 +75,18 @@ authorizeRoutes.get('/authorize', async (c) => {
     c.header(name, value);
   }
   for (const cookie of consent.headers.getSetCookie()) c.header('Set-Cookie', cookie, { append: true });
-  // Allow's redirect goes to the app: the form may navigate there, and nowhere else.
-  c.header('Content-Security-Policy', contentSecurityPolicy(["'self'", formTarget(details.redirectUri)]));
+  // Allow's redirect goes to the app, or first to the identity provider: the form may navigate
+  // there, and nowhere else.
+  const targets = ["'self'", formTarget(details.redirectUri)];
+  if (ready && !(ready instanceof ConfigurationProblem)) targets.push(ready.origin);
+  c.header('Content-Security-Policy', contentSecurityPolicy(targets));
   return c.html(
     <ConsentPage
       details={details}
       handle={consent.handle}
       scopes={scopesToGrant(details.scope)}
       user={user}
+      signInWith={upstream ? { id: upstream.id, name: upstream.displayName(c.env) } : undefined}
       csrf={csrfToken(c)}
     />,
   );
@@ -67,7 +106,37 @@ authorizeRoutes.post('/authorize', async (c) => {
       400,
     );
   }
-  const user = await readSession(c);
+  const session = await readSession(c);
+  const upstream = upstreamFor(c, session, form.get(SIGN_IN_WITH));
+  const user = session && (session.provider === 'demo' || upstream) ? session : null;
+  // "Remember my choice" binds the approval to the signed-in user; none without a session.
+  const remember = user && form.get('remember') === 'yes' ? await rememberFor(c.env, user) : undefined;
+  if (form.get('decision') !== 'approve') {
+    try {
+      const denied = await oauth.denyConsent(c.req.raw, handle);
+      console.log(
+        JSON.stringify({
+          event: 'consent_denied',
+          userId: user?.userId ?? null,
+          clientId: denied.request.clientId,
+        }),
+      );
+      return redirectWith(denied.headers, denied.redirectTo);
+    } catch (error) {
+      return consentFailure(c, error);
+    }
+  }
+  if (upstream) {
+    const ready = await prepareUpstream(c.env, upstream);
+    if (ready instanceof ConfigurationProblem) return misconfiguredPage(c, upstream);
+    try {
+      const scope = scopesToGrant(form.getAll('scope').map(String));
+      const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
+      return await beginUpstreamAuthorization(c, upstream, ready, approved);
+    } catch (error) {
+      return consentFailure(c, error);
+    }
+  }
   if (!user) {
     return c.html(
       <ErrorPage
@@ -79,21 +148,14 @@ authorizeRoutes.post('/authorize', async (c) => {
     );
   }
   try {
-    if (form.get('decision') !== 'approve') {
-      const denied = await oauth.denyConsent(c.req.raw, handle);
-      console.log(
-        JSON.stringify({ event: 'consent_denied', userId: user.userId, clientId: denied.request.clientId }),
-      );
-      return redirectWith(denied.headers, denied.redirectTo);
-    }
     const scope = scopesToGrant(form.getAll('scope').map(String));
-    const approved = await oauth.approveConsent(c.req.raw, handle, { scope });
+    const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
       userId: await grantUserId(user.userId),
-      metadata: {},
+      metadata: await grantMetadataFor(c.env, approved.request),
       scope,
-      props: user,
+      props: signedInUser(user),
     });
     console.log(
       JSON.stringify({
@@ -105,19 +167,24 @@ authorizeRoutes.post('/authorize', async (c) => {
     );
     return redirectWith(approved.headers, redirectTo);
   } catch (error) {
-    if (error instanceof AuthorizationError && !error.redirectTo) {
-      return c.html(
-        <ErrorPage
-          title="This page has expired"
-          message="The consent page was already answered, expired, or was opened in another browser."
-          hint="Go back to your app and connect again."
-        />,
-        400,
-      );
-    }
-    return authorizationFailure(c, error);
+    return consentFailure(c, error);
   }
 });
+
+/** A consent form that cannot be answered: used, expired, from another browser (library errors). */
+function consentFailure(c: AppContext, error: unknown) {
+  if (error instanceof AuthorizationError && !error.redirectTo) {
+    return c.html(
+      <ErrorPage
+        title="This page has expired"
+        message="The consent page was already answered, expired, or was opened in another browser."
+        hint="Go back to your app and connect again."
+      />,
+      400,
+    );
+  }
+  return authorizationFailure(c, error);
+}
 
 function redirectWith(headers: Headers, location: string): Response {
   const response = new Headers(headers);

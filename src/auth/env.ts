@@ -7,4 +7,21 @@ export type AppEnv = Env & {
   SESSION_SECRET?: string;
   /** Extra origins allowed to call the MCP routes from a browser, comma-separated. */
   ALLOWED_ORIGINS?: string;
+  /** OpenID Connect sign-in (src/auth/sign-in/oidc.ts): the issuer URL, discovered at sign-in. */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  /** Space-separated scopes to ask for; `openid email profile` by default. */
+  OIDC_SCOPES?: string;
+  /** The provider's name on the sign-in page ("Okta", "Google"…). */
+  OIDC_DISPLAY_NAME?: string;
+  /** GitHub sign-in (src/auth/sign-in/github.ts). */
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  /** GitHub Enterprise Server, e.g. `https://github.example.com`; github.com when unset. */
+  GITHUB_BASE_URL?: string;
+  /** Who may sign in through OIDC or GitHub (src/auth/sign-in/allowlist.ts), comma-separated. */
+  ALLOWED_EMAILS?: string;
+  ALLOWED_EMAIL_DOMAINS?: string;
+  ALLOWED_GITHUB_ORGS?: string;
 };

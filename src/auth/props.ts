@@ -2,16 +2,35 @@
  * What a grant carries (`ctx.props` on every MCP request). The library stores it encrypted,
  * with a key only the grant's tokens can unwrap.
  */
-export interface Props {
+export interface Props extends SignedInUser {
+  /**
+   * The identity provider's tokens, for a user who signed in through OIDC or GitHub: refreshed in
+   * `tokenExchangeCallback` (src/auth/sign-in/refresh.ts). The refresh token stays in the grant;
+   * MCP requests see only the access token.
+   */
+  upstream?: UpstreamTokens;
+}
+
+/** Who is signed in: what the browser session cookie holds, and every grant begins with. */
+export interface SignedInUser {
   /** Stable user id: `<provider>:<subject at the provider>`. */
   userId: string;
+  /** A verified email address, or `''` when the provider vouched for none. */
   email: string;
   name: string;
   /** The sign-in method that vouched for this user. */
   provider: SignInProvider;
 }
 
-export type SignInProvider = 'demo';
+export type SignInProvider = 'demo' | 'oidc' | 'github';
+
+/** An identity provider's tokens for one user. */
+export interface UpstreamTokens {
+  accessToken: string;
+  refreshToken?: string;
+  /** When the access token expires, seconds since the epoch; unset when the provider did not say. */
+  expiresAt?: number;
+}
 
 /** Narrows unknown grant props (e.g. from a grant written by another version) to {@link Props}. */
 export function isProps(value: unknown): value is Props {
@@ -23,4 +42,9 @@ export function isProps(value: unknown): value is Props {
     typeof props.name === 'string' &&
     typeof props.provider === 'string'
   );
+}
+
+/** The identity part of `props`: what may go into a browser session (never a token). */
+export function signedInUser(props: SignedInUser): SignedInUser {
+  return { userId: props.userId, email: props.email, name: props.name, provider: props.provider };
 }

@@ -2,9 +2,9 @@ import { type AuthorizationError, CimdFetchError } from '@cloudflare/workers-oau
 import type { Context } from 'hono';
 import { ErrorPage } from '../pages/error';
 import { SignInPage } from '../pages/sign-in';
-import { isDemoSignInEnabled } from './demo';
 import type { AppEnv } from './env';
 import { csrfToken } from './session';
+import { signInChoices } from './sign-in/methods';
 
 type AppContext = Context<{ Bindings: AppEnv }>;
 
@@ -16,11 +16,13 @@ export function signInPage(
   status: 200 | 400 | 403 = 200,
 ) {
   const url = new URL(c.req.url);
+  const choices = signInChoices(c.env, url);
   return c.html(
     <SignInPage
       returnTo={returnTo}
       csrf={csrfToken(c)}
-      demoEnabled={isDemoSignInEnabled(c.env, url)}
+      demoEnabled={choices.demo}
+      providers={choices.upstream}
       host={url.host}
       error={form?.error}
       email={form?.email}

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { fromBase64Url, randomToken, toBase64Url } from '../lib/base64url';
 import type { AppEnv } from './env';
-import type { Props } from './props';
+import { type SignedInUser, signedInUser } from './props';
 
 /** How long a browser stays signed in. */
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -10,7 +10,7 @@ export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 const SESSION_COOKIE = 'session';
 const SECRET_KV_KEY = 'config:session-secret';
 
-interface SessionPayload extends Props {
+interface SessionPayload extends SignedInUser {
   /** Expiry, seconds since the epoch: checked here, not left to the browser. */
   exp: number;
 }
@@ -61,7 +61,7 @@ async function verify(key: CryptoKey, data: string, signature: string): Promise<
 }
 
 /** The signed-in user of this browser, or `null` (no cookie, bad signature, or expired). */
-export async function readSession(c: AppContext): Promise<Props | null> {
+export async function readSession(c: AppContext): Promise<SignedInUser | null> {
   const cookie = getCookie(c, SESSION_COOKIE, 'host');
   if (!cookie) return null;
   const [data, signature] = cookie.split('.');
@@ -72,15 +72,21 @@ export async function readSession(c: AppContext): Promise<Props | null> {
   try {
     const payload = JSON.parse(new TextDecoder().decode(json)) as SessionPayload;
     if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) return null;
-    return { userId: payload.userId, email: payload.email, name: payload.name, provider: payload.provider };
+    return signedInUser(payload);
   } catch {
     return null;
   }
 }
 
-/** Signs `user` in on this browser: a signed, expiring `__Host-` cookie. */
-export async function startSession(c: AppContext, user: Props): Promise<void> {
-  const payload: SessionPayload = { ...user, exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS };
+/**
+ * Signs `user` in on this browser: a signed, expiring `__Host-` cookie. It holds the identity
+ * only, never an identity provider's token.
+ */
+export async function startSession(c: AppContext, user: SignedInUser): Promise<void> {
+  const payload: SessionPayload = {
+    ...signedInUser(user),
+    exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS,
+  };
   const data = toBase64Url(encoder.encode(JSON.stringify(payload)));
   const signature = await sign(await sessionKey(c.env), `session.${data}`);
   setCookie(c, SESSION_COOKIE, `${data}.${signature}`, {

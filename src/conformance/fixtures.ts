@@ -471,9 +471,9 @@ function registerPrompts(server: McpServer): void {
 
 /**
  * Adds every conformance fixture to `server`, and the capabilities they need that the product
- * does not declare: resources (with subscribe), prompts, logging and completions. Capabilities
- * are registered first, so the SDK keeps `listChanged: false` (a stateless server never sends
- * list-changed notifications).
+ * does not declare: resource subscriptions, logging and completions (the product declares
+ * resources and prompts itself, for the notes). Capabilities are registered first, so the SDK
+ * keeps `listChanged: false` (a stateless server never sends list-changed notifications).
  */
 export function registerConformanceFixtures(server: McpServer): void {
   server.server.registerCapabilities({

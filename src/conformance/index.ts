@@ -8,4 +8,4 @@ import { registerConformanceFixtures } from './fixtures';
  */
 serverExtensions.push(registerConformanceFixtures);
 
-export { default, SseSession } from '../index';
+export { default, Notebook, SseSession } from '../index';

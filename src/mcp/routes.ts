@@ -67,6 +67,12 @@ async function deliverSseMessage(
   const result = await sseSession(env, sessionId).deliver(callerFrom(ctx), body);
   if (result === 'unknown-session')
     return jsonError(404, 'No such SSE session. Open a new one with GET /sse.');
+  if (result !== 'accepted') {
+    const { status, wwwAuthenticate, body } = result.challenge;
+    const headers = new Headers({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    if (wwwAuthenticate) headers.set('WWW-Authenticate', wwwAuthenticate);
+    return new Response(body, { status, headers });
+  }
   return new Response('Accepted', { status: 202 });
 }
 

@@ -1,9 +1,20 @@
 import { env } from 'cloudflare:workers';
-import { type AuthInfo, type CallToolResult, McpServer, requireScopes } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  type CallToolResult,
+  type InputRequiredResult,
+  McpServer,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { isProps, type Props } from '../auth/props';
-import { BASE_SCOPE } from '../auth/scopes';
+import { allows, effectiveScopes, SCOPES } from '../auth/scopes';
+import { registerNotePrompts } from '../prompts/summarize-notes';
+import { type Caller, registerNoteResources } from '../resources/notes';
 import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
 import { tools } from '../tools/index';
+import { AskUser } from '../tools/support/confirmation';
+import { confirm, type StateHolder, verifyRequestState } from './confirmation';
+import { scopeChallenge } from './scope-challenge';
 
 export const SERVER_INFO = {
   name: 'remote-mcp-server',
@@ -20,52 +31,82 @@ const INSTRUCTIONS =
  */
 export const serverExtensions: Array<(server: McpServer) => void> = [];
 
+/** The first protocol revision with multi-round-trip requests (`input_required`). */
+const FIRST_MODERN_VERSION = '2026-07-28';
+
 /**
  * Builds the MCP server for one request (or one SSE message) from who is calling. Every
  * transport, era and route is served by this one factory, so they can never drift apart.
  */
 export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   const user = userFrom(authInfo);
+  const holder: StateHolder = { userId: user.userId, clientId: authInfo?.clientId ?? '' };
   const server = new McpServer(SERVER_INFO, {
     instructions: INSTRUCTIONS,
-    capabilities: { tools: { listChanged: false } },
-    // 2026-07-28 cache hints: the list is the same for everyone, but scopes decide what
-    // works, so keep it in the client's own cache.
+    capabilities: {
+      tools: { listChanged: false },
+      resources: { listChanged: false },
+      prompts: { listChanged: false },
+    },
+    // 2026-07-28 cache hints. The tool, template and prompt lists are the same for everyone, but
+    // scopes decide what works, so they stay in the client's own cache. The note list (and each
+    // note, see src/resources/notes.ts) is the user's own and changes with every write.
     cacheHints: {
       'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
+      'prompts/list': { ttlMs: 300_000, cacheScope: 'private' },
+      'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
+      'resources/list': { ttlMs: 0, cacheScope: 'private' },
+      'resources/read': { ttlMs: 0, cacheScope: 'private' },
       'server/discover': { ttlMs: 300_000, cacheScope: 'private' },
     },
+    // Every echoed requestState is checked before any handler runs: signature, expiry, user and
+    // app, single use (src/mcp/confirmation.ts).
+    requestState: { verify: (state, ctx) => verifyRequestState(env, holder, state, ctx) },
   });
-  const context: ToolContext = { user, env };
-  for (const tool of tools) registerTool(server, tool, context);
+  const caller: Caller = { user, env, scopes: effectiveScopes(authInfo?.scopes ?? []) };
+  const isModern = () => (server.server.getNegotiatedProtocolVersion() ?? '') >= FIRST_MODERN_VERSION;
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: { title: tool.title, ...tool.annotations },
+        scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
+      },
+      (input: unknown, ctx: ServerContext) =>
+        callTool(tool, input, {
+          ...caller,
+          confirm: (request) => confirm(env, holder, ctx, isModern(), request),
+        }),
+    );
+  }
+  registerNoteResources(server, caller);
+  registerNotePrompts(server, caller);
   for (const extend of serverExtensions) extend(server);
   return server;
-}
-
-function registerTool(server: McpServer, tool: ToolDefinition, context: ToolContext): void {
-  const scopeChallenge =
-    tool.scope === BASE_SCOPE ? requireScopes(BASE_SCOPE) : requireScopes(BASE_SCOPE, tool.scope);
-  server.registerTool(
-    tool.name,
-    {
-      title: tool.title,
-      description: tool.description,
-      inputSchema: tool.inputSchema,
-      outputSchema: tool.outputSchema,
-      annotations: { title: tool.title, ...tool.annotations },
-      scopeChallenge,
-    },
-    (input: unknown) => callTool(tool, input, context),
-  );
 }
 
 /**
  * The error boundary: a tool's {@link ToolError} becomes an `isError` result with its message;
  * anything else becomes a generic message, so no stack trace or upstream text reaches the model.
+ * The tool's scope is checked again here (the step-up challenge answers first on every route).
  */
-async function callTool(tool: ToolDefinition, input: unknown, context: ToolContext): Promise<CallToolResult> {
+export async function callTool(
+  tool: ToolDefinition,
+  input: unknown,
+  context: ToolContext,
+): Promise<CallToolResult | InputRequiredResult> {
   try {
+    if (!allows(context.scopes, tool.scope)) {
+      throw new ToolError(
+        `This app may not use ${tool.name}: it needs the ${tool.scope} scope (${SCOPES[tool.scope]}). Connect the app again and allow it.`,
+      );
+    }
     const output = await tool.handler(input as never, context);
+    if (output instanceof AskUser) return output.result;
     return {
       content: [{ type: 'text', text: output.text }],
       structuredContent: output.structured as Record<string, unknown>,

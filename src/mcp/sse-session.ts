@@ -5,7 +5,15 @@ import { mcpHttp } from './http';
 /** SSE comment sent this often so proxies keep the stream open and a gone client is noticed. */
 const KEEP_ALIVE_MS = 15_000;
 
-export type DeliveryResult = 'accepted' | 'unknown-session';
+/**
+ * `accepted`: the answer went to the stream. `unknown-session`: not this caller's session. A
+ * `challenge`: the message needs scopes the token lacks; the POST itself answers it (403
+ * `insufficient_scope`, src/mcp/scope-challenge.ts), and nothing goes to the stream.
+ */
+export type DeliveryResult =
+  | 'accepted'
+  | 'unknown-session'
+  | { challenge: { status: number; wwwAuthenticate: string | null; body: string } };
 
 const encoder = new TextEncoder();
 
@@ -46,6 +54,10 @@ export class SseSession extends DurableObject<Env> {
       }),
       { authInfo: authInfoFor(caller) },
     );
+    if (response.status === 401 || response.status === 403) {
+      const wwwAuthenticate = response.headers.get('WWW-Authenticate');
+      return { challenge: { status: response.status, wwwAuthenticate, body: await response.text() } };
+    }
     for (const message of await messagesOf(response)) this.#write(`event: message\ndata: ${message}\n\n`);
     return 'accepted';
   }

@@ -1,7 +1,9 @@
 import type { ConsentDescription } from '@cloudflare/workers-oauth-provider';
-import type { Props } from '../auth/props';
+import type { SignedInUser } from '../auth/props';
 import { BASE_SCOPE, SCOPES, type Scope } from '../auth/scopes';
+import type { SignInChoice } from '../auth/sign-in/methods';
 import { Layout } from './layout';
+import { RememberChoice } from './remember-choice';
 
 export interface ConsentPageProps {
   details: ConsentDescription;
@@ -9,7 +11,10 @@ export interface ConsentPageProps {
   handle: string;
   /** The scopes offered, the baseline first. */
   scopes: Scope[];
-  user: Props;
+  /** The signed-in user; `null` when the user signs in with `signInWith` after allowing. */
+  user: SignedInUser | null;
+  /** The identity provider the browser goes to after Allow (it names the user only then). */
+  signInWith?: SignInChoice;
   csrf: string;
 }
 
@@ -17,7 +22,7 @@ export interface ConsentPageProps {
  * Asks the signed-in user whether an app may act for them. Every string about the app came from
  * the app (its registration or metadata document) and is escaped by JSX.
  */
-export function ConsentPage({ details, handle, scopes, user, csrf }: ConsentPageProps) {
+export function ConsentPage({ details, handle, scopes, user, signInWith, csrf }: ConsentPageProps) {
   return (
     <Layout title={`Allow ${details.clientName}?`} user={user} csrf={csrf} narrow>
       <div class="card">
@@ -32,8 +37,18 @@ export function ConsentPage({ details, handle, scopes, user, csrf }: ConsentPage
           <p class="muted">This app registered itself: its name is not verified.</p>
         )}
         <dl class="facts">
-          <dt>Signed in as</dt>
-          <dd>{user.email}</dd>
+          {user ? (
+            <>
+              <dt>Signed in as</dt>
+              <dd>{user.email || user.name}</dd>
+            </>
+          ) : null}
+          {signInWith ? (
+            <>
+              <dt>{user ? 'Confirmed with' : 'You sign in with'}</dt>
+              <dd>{signInWith.name}, after you allow</dd>
+            </>
+          ) : null}
           <dt>Access goes to</dt>
           <dd>
             <strong>{details.redirectHost}</strong>
@@ -47,6 +62,7 @@ export function ConsentPage({ details, handle, scopes, user, csrf }: ConsentPage
         ) : null}
         <form method="post" action="/authorize">
           <input type="hidden" name="handle" value={handle} />
+          {signInWith ? <input type="hidden" name="sign_in_with" value={signInWith.id} /> : null}
           <h2>It will be able to</h2>
           <ul class="scopes">
             {scopes.map((scope) =>
@@ -68,6 +84,7 @@ export function ConsentPage({ details, handle, scopes, user, csrf }: ConsentPage
               ),
             )}
           </ul>
+          {user ? <RememberChoice clientName={details.clientName} /> : null}
           <div class="actions">
             <button type="submit" name="decision" value="approve" class="primary">
               Allow

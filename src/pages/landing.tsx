@@ -1,11 +1,11 @@
-import type { Props } from '../auth/props';
+import type { SignedInUser } from '../auth/props';
 import { tools } from '../tools/index';
 import { Layout } from './layout';
 
 export interface LandingPageProps {
   /** This server's origin, as the browser reached it. */
   origin: string;
-  user: Props | null;
+  user: SignedInUser | null;
   csrf: string;
 }
 
@@ -46,7 +46,10 @@ export function LandingPage({ origin, user, csrf }: LandingPageProps) {
           </dd>
         </dl>
         {user ? (
-          <p class="muted">You are signed in as {user.email}.</p>
+          <p class="muted">
+            You are signed in as {user.email || user.name}. <a href="/account">Connected apps</a>: see and
+            revoke the apps you allowed.
+          </p>
         ) : (
           <p class="muted">
             <a href="/signin">Sign in</a> now, or when an app first connects.

@@ -1,11 +1,11 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import type { Props } from '../auth/props';
+import type { SignedInUser } from '../auth/props';
 
 export interface LayoutProps {
   title: string;
   /** The signed-in user, shown with a sign-out button. */
-  user?: Props | null;
+  user?: SignedInUser | null;
   csrf?: string;
   narrow?: boolean;
   children?: Child;
@@ -32,7 +32,7 @@ export function Layout({ title, user, csrf, narrow, children }: LayoutProps) {
             {user && csrf ? (
               <div class="who">
                 <span>
-                  Signed in as <strong>{user.email}</strong>
+                  Signed in as <strong>{user.email || user.name}</strong>
                 </span>
                 <form method="post" action="/signout">
                   <input type="hidden" name="csrf" value={csrf} />

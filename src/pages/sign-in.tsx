@@ -1,4 +1,5 @@
-import type { Props } from '../auth/props';
+import type { SignedInUser } from '../auth/props';
+import type { SignInChoice } from '../auth/sign-in/methods';
 import { Layout } from './layout';
 
 export interface SignInPageProps {
@@ -6,16 +7,21 @@ export interface SignInPageProps {
   returnTo: string;
   csrf: string;
   demoEnabled: boolean;
+  /** The identity providers configured (OIDC, GitHub), each a button. */
+  providers: SignInChoice[];
   /** Set when the server runs on a public host, for the "not configured" explanation. */
   host: string;
   error?: string;
   email?: string;
-  user?: Props | null;
+  user?: SignedInUser | null;
 }
 
-/** The sign-in page: the demo form where it is enabled, and a plain explanation where nothing is. */
-export function SignInPage({ returnTo, csrf, demoEnabled, host, error, email }: SignInPageProps) {
-  if (!demoEnabled) {
+/**
+ * The sign-in page: a button per configured identity provider, the demo form where it is enabled,
+ * and a plain explanation where nothing is.
+ */
+export function SignInPage({ returnTo, csrf, demoEnabled, providers, host, error, email }: SignInPageProps) {
+  if (!demoEnabled && providers.length === 0) {
     return (
       <Layout title="Sign in" narrow>
         <div class="card">
@@ -32,10 +38,35 @@ export function SignInPage({ returnTo, csrf, demoEnabled, host, error, email }: 
       </Layout>
     );
   }
+  const buttons =
+    providers.length > 0 ? (
+      <div class="methods">
+        {providers.map((provider) => (
+          <a
+            class={demoEnabled ? 'button' : 'button primary'}
+            href={`/signin/${provider.id}?${new URLSearchParams({ return_to: returnTo })}`}
+          >
+            Continue with {provider.name}
+          </a>
+        ))}
+      </div>
+    ) : null;
+  if (!demoEnabled) {
+    return (
+      <Layout title="Sign in" narrow>
+        <div class="card">
+          <h1>Sign in</h1>
+          {buttons}
+        </div>
+      </Layout>
+    );
+  }
   return (
     <Layout title="Sign in" narrow>
       <div class="card">
         <h1>Sign in</h1>
+        {buttons}
+        {buttons ? <p class="or">or, for local development</p> : null}
         <p class="muted">
           Demo sign-in: any email and any password are accepted. It is meant for local development.
         </p>

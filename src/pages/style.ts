@@ -39,9 +39,12 @@ input[type=email], input[type=password], input[type=text] { width: 100%; padding
 input:focus-visible, button:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent);
   outline-offset: 1px; }
 .actions { display: flex; gap: .75rem; margin-top: 1.25rem; flex-wrap: wrap; }
-button { font: inherit; font-weight: 600; padding: .6rem 1.2rem; border-radius: 8px; cursor: pointer;
-  border: 1px solid var(--border); background: var(--card); color: var(--text); }
-button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
+button, a.button { font: inherit; font-weight: 600; padding: .6rem 1.2rem; border-radius: 8px; cursor: pointer;
+  border: 1px solid var(--border); background: var(--card); color: var(--text); text-decoration: none; }
+button.primary, a.button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
+.methods { display: flex; flex-direction: column; gap: .6rem; margin: 1rem 0; }
+.methods a.button { text-align: center; }
+.or { text-align: center; color: var(--muted); margin: 1rem 0 .25rem; }
 button.link { background: none; border: none; padding: 0; font-weight: 500; color: var(--muted); text-decoration: underline; }
 .warning { background: var(--warn-bg); border: 1px solid var(--warn-border); border-radius: 8px; padding: .6rem .8rem;
   margin: .75rem 0; }
@@ -54,4 +57,11 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1r
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 footer { text-align: center; color: var(--muted); font-size: .85rem; margin: 2rem 0; }
+.remember { display: flex; gap: .6rem; align-items: baseline; margin: 1rem 0 0; }
+.remember input { margin: 0; }
+.remember label { margin: 0; font-weight: 400; }
+.notice { background: var(--code-bg); border-radius: 8px; padding: .6rem .8rem; }
+.app h2 { overflow-wrap: anywhere; }
+ul.granted { list-style: none; padding: 0; margin: 0; }
+button.danger { color: var(--danger); border-color: var(--danger); }
 `;

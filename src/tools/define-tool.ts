@@ -1,11 +1,19 @@
 import type * as z from 'zod';
 import type { Props } from '../auth/props';
 import type { Scope } from '../auth/scopes';
+import type { AskUser, Confirmation, ConfirmationRequest } from './support/confirmation';
 
-/** What a tool handler gets besides its input: who is calling, and the Worker's bindings. */
+/**
+ * What a tool handler gets besides its input: who is calling, what their grant allows, the
+ * Worker's bindings, and a way to ask the user to confirm an action.
+ */
 export interface ToolContext {
   user: Props;
   env: Env;
+  /** The scopes of the caller's grant, with the scopes they imply (`src/auth/scopes.ts`). */
+  scopes: ReadonlySet<Scope>;
+  /** Asks the user to confirm (see {@link Confirmation}); a read-only tool never needs it. */
+  confirm: (request: ConfirmationRequest) => Promise<Confirmation>;
 }
 
 /**
@@ -31,14 +39,18 @@ export interface ToolDefinition<
   inputSchema: Input;
   outputSchema: Output;
   annotations: ToolAnnotations;
-  /** The scope a token needs to call this tool (the baseline included, or the baseline alone). */
+  /**
+   * The scope a token needs to call this tool, besides the baseline `mcp` (or `mcp` alone). A
+   * call without it is answered 403 `insufficient_scope` before the tool runs (step-up).
+   */
   scope: Scope;
   /**
    * Does the work. Returns the structured result (checked against `outputSchema`) and its text
-   * form for clients that do not read structured content. Throw a {@link ToolError} for a
-   * failure the model should see; anything else becomes a generic error.
+   * form for clients that do not read structured content, or the {@link AskUser} of a pending
+   * confirmation. Throw a {@link ToolError} for a failure the model should see; anything else
+   * becomes a generic error.
    */
-  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>>>;
+  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>> | AskUser>;
 }
 
 export interface ToolOutput<T> {

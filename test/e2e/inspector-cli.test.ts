@@ -101,7 +101,7 @@ describe('MCP Inspector CLI with a bearer token', { timeout: 240_000 }, () => {
     assert.equal(meta?.['io.modelcontextprotocol/serverInfo']?.name, 'remote-mcp-server', explain(run));
   });
 
-  test('tools/list in both eras lists add and whoami', async () => {
+  test('tools/list in both eras lists every tool, the notes tools included', async () => {
     for (const era of ['legacy', 'modern']) {
       const run = await inspector([
         `${server.url}/mcp`,
@@ -116,7 +116,20 @@ describe('MCP Inspector CLI with a bearer token', { timeout: 240_000 }, () => {
       ]);
       assert.equal(run.code, 0, explain(run));
       const names = ((run.json.result?.tools ?? []) as Array<{ name: string }>).map((tool) => tool.name);
-      assert.deepEqual(names.sort(), ['add', 'whoami'], `${era}: ${explain(run)}`);
+      assert.deepEqual(
+        names.sort(),
+        [
+          'add',
+          'notes_create',
+          'notes_delete',
+          'notes_get',
+          'notes_list',
+          'notes_search',
+          'notes_update',
+          'whoami',
+        ],
+        `${era}: ${explain(run)}`,
+      );
     }
   });
 

@@ -75,7 +75,7 @@ export function modernMeta() {
 
 /**
  * A 2026-07-28 request: the envelope in `params._meta`, and the standard headers
- * (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` for a tool call).
+ * (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` with the tool or prompt name or the URI).
  */
 export function modernRequest(
   method: string,
@@ -84,6 +84,7 @@ export function modernRequest(
 ): { body: unknown; headers: Record<string, string> } {
   const headers: Record<string, string> = { 'MCP-Protocol-Version': MODERN_VERSION, 'Mcp-Method': method };
   if (typeof params.name === 'string') headers['Mcp-Name'] = params.name;
+  if (typeof params.uri === 'string') headers['Mcp-Name'] = params.uri;
   return { body: { jsonrpc: '2.0', id, method, params: { ...params, _meta: modernMeta() } }, headers };
 }
 

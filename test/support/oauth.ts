@@ -116,9 +116,14 @@ export async function consentPage(browser: Browser, path: string): Promise<{ htm
   return { html, handle: hiddenField(html, 'handle') };
 }
 
-/** Answers the consent page with Allow or Deny. */
-export function decide(browser: Browser, handle: string, decision: 'approve' | 'deny'): Promise<Response> {
-  return browser.postForm('/authorize', { handle, scope: 'mcp', decision });
+/** Answers the consent page with Allow or Deny, with the scopes left ticked (`mcp` by default). */
+export function decide(
+  browser: Browser,
+  handle: string,
+  decision: 'approve' | 'deny',
+  scopes: string[] = ['mcp'],
+): Promise<Response> {
+  return browser.postForm('/authorize', { handle, scope: scopes, decision });
 }
 
 /** The redirect back to the client after consent, as a URL. */
@@ -155,25 +160,38 @@ export interface Connection {
   tokens: Tokens;
 }
 
+/** Which scopes an app asks for, and which of them the user leaves ticked on the consent page. */
+export interface ScopeChoice {
+  /** The authorization request's scopes; `['mcp']` by default. */
+  request?: string[];
+  /** The scopes the user approves; all of `request` by default. */
+  grant?: string[];
+}
+
 /**
  * The whole authorization code flow for `email`, as a client and a browser do it: register,
  * authorize, sign in, approve, exchange the code with PKCE.
  */
-export async function connect(email = 'ada@example.com'): Promise<Connection> {
+export async function connect(email = 'ada@example.com', scopes: ScopeChoice = {}): Promise<Connection> {
   const client = await registerClient();
   const browser = new Browser();
   const { verifier, challenge } = await pkce();
-  const path = authorizePath(client, challenge);
+  const requested = scopes.request ?? ['mcp'];
+  const path = authorizePath(client, challenge, { extra: { scope: requested.join(' ') } });
   expect((await signIn(browser, path, email)).status).toBe(303);
   const { handle } = await consentPage(browser, path);
-  const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code');
+  const approved = await decide(browser, handle, 'approve', scopes.grant ?? requested);
+  const code = redirectOf(approved).searchParams.get('code');
   if (!code) throw new Error('No code in the redirect');
   const response = await exchangeCode(client, code, verifier);
   expect(response.status).toBe(200);
   return { client, browser, tokens: (await response.json()) as Tokens };
 }
 
-/** A fresh access token for `email`. */
-export async function accessToken(email = 'ada@example.com'): Promise<string> {
-  return (await connect(email)).tokens.access_token;
+/** A fresh access token for `email`, with the given scopes (`mcp` alone by default). */
+export async function accessToken(email = 'ada@example.com', scopes: string[] = ['mcp']): Promise<string> {
+  return (await connect(email, { request: scopes })).tokens.access_token;
 }
+
+/** Every scope this server has: the baseline and both notes scopes. */
+export const ALL_SCOPES = ['mcp', 'notes:read', 'notes:write'];

@@ -25,6 +25,7 @@ try {
     decision: (process.env.E2E_BROWSER_DECISION as Decision | undefined) ?? 'allow',
     label: process.env.E2E_BROWSER_LABEL ?? 'browser-helper',
     profileParent: dir, // removed with the state directory even if this helper is killed
+    upstream: process.env.E2E_BROWSER_UPSTREAM ? JSON.parse(process.env.E2E_BROWSER_UPSTREAM) : undefined,
   });
   report.ok = true;
   report.callbackUrl = result.callbackUrl.href;

@@ -69,15 +69,29 @@ export async function launchBrowser(profileParent: string = tmpdir()): Promise<L
 
 export type Decision = 'allow' | 'deny';
 
+/** Signing in through an identity provider instead of the demo form. */
+export interface UpstreamSignIn {
+  /** The provider's name on the sign-in button: "Continue with <name>". */
+  name: string;
+  /** The login to type on the provider's page (oidc-provider's development login). */
+  login?: string;
+  /** Cancel at the provider instead of signing in (it answers `error=access_denied`). */
+  cancel?: boolean;
+}
+
 export interface AuthorizeOptions {
   /** The demo sign-in accepts any email and any password. */
   email: string;
+  /** Sign in through this provider after Allow, instead of the demo form before consent. */
+  upstream?: UpstreamSignIn;
   password?: string;
   decision?: Decision;
   /** Names the screenshots saved when the flow fails. */
   label?: string;
   /** Where to make the browser profile (see {@link launchBrowser}). */
   profileParent?: string;
+  /** Scopes to untick on the consent page before answering (the user grants less than asked). */
+  uncheck?: string[];
 }
 
 /** What the user saw on the way, and where the browser ended up. */
@@ -90,6 +104,8 @@ export interface AuthorizeResult {
   consentHeading: string;
   /** The whole visible text of the consent page. */
   consentText: string;
+  /** A page of ours the browser stopped at after the provider (a refusal), before going back. */
+  stoppedAt?: { heading: string; text: string };
 }
 
 /**
@@ -129,9 +145,13 @@ export async function authorizeInBrowser(
       const shown = (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
       throw new Error(`Expected the sign-in page, but the browser shows: ${shown}`);
     }
-    await page.getByLabel('Email').fill(options.email);
-    await page.getByLabel('Password').fill(options.password ?? 'correct horse battery staple');
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    if (options.upstream) {
+      await page.getByRole('link', { name: `Continue with ${options.upstream.name}`, exact: true }).click();
+    } else {
+      await page.getByLabel('Email').fill(options.email);
+      await page.getByLabel('Password').fill(options.password ?? 'correct horse battery staple');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    }
 
     const consentHeading = page.getByRole('heading', {
       level: 1,
@@ -141,13 +161,20 @@ export async function authorizeInBrowser(
     const consentTitle = (await consentHeading.textContent())?.trim() ?? '';
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads.
     const consentText = await page.locator('main').innerText();
+    for (const scope of options.uncheck ?? []) {
+      await page.locator(`input[type="checkbox"][name="scope"][value="${scope}"]`).uncheck();
+    }
     await snap('consent');
 
     const redirected = page.waitForURL((url) => url.href.startsWith(redirectUri), { waitUntil: 'commit' });
     await page.getByRole('button', { name: decision === 'allow' ? 'Allow' : 'Deny', exact: true }).click();
+    let stoppedAt: AuthorizeResult['stoppedAt'];
+    if (options.upstream && decision === 'allow') {
+      stoppedAt = await playProvider(page, options.upstream, target.origin, redirectUri, snap);
+    }
     await redirected;
     const callbackUrl = new URL(page.url());
-    return { callbackUrl, signInHeading: signInTitle, consentHeading: consentTitle, consentText };
+    return { callbackUrl, signInHeading: signInTitle, consentHeading: consentTitle, consentText, stoppedAt };
   } catch (error) {
     await snap('failure');
     const saved = saveScreenshots(label, shots);
@@ -162,6 +189,49 @@ export async function authorizeInBrowser(
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * Plays the user at the identity provider until the browser is back: at oidc-provider's
+ * development pages (login form, then "Continue"), at the GitHub stand-in ("Authorize"), or
+ * "[ Cancel ]" to decline. When the browser stops at a page of ours instead (a refusal), records
+ * it and follows its "Return to …" link, which brings the app its OAuth error.
+ */
+async function playProvider(
+  page: Page,
+  upstream: UpstreamSignIn,
+  serverOrigin: string,
+  redirectUri: string,
+  snap: (step: string) => Promise<void>,
+): Promise<AuthorizeResult['stoppedAt']> {
+  for (let step = 0; step < 8; step++) {
+    await page.waitForLoadState('domcontentloaded');
+    const here = page.url();
+    if (here.startsWith(redirectUri)) return undefined;
+    if (new URL(here).origin === serverOrigin) {
+      const heading = (await page.getByRole('heading', { level: 1 }).textContent())?.trim() ?? '';
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads.
+      const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
+      await snap('stopped');
+      const back = page.getByRole('link', { name: /^Return to / });
+      if ((await back.count()) === 0) throw new Error(`Stopped at ${here}: ${text}`);
+      await back.click();
+      return { heading, text };
+    }
+    await snap(`provider-${step}`);
+    const moved = page.waitForURL((url) => url.href !== here, { waitUntil: 'commit' });
+    if (upstream.cancel) {
+      await page.getByText('[ Cancel ]').click();
+    } else if ((await page.locator('input[name="login"]').count()) > 0) {
+      await page.locator('input[name="login"]').fill(upstream.login ?? 'ada');
+      await page.locator('input[name="password"]').fill('any password');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+    } else {
+      await page.getByRole('button', { name: /^(Continue|Authorize)/ }).click();
+    }
+    await moved;
+  }
+  throw new Error(`Still at the provider after 8 steps: ${page.url()}`);
 }
 
 function saveScreenshots(label: string, shots: Array<{ step: string; png: Buffer }>): string[] {
@@ -212,6 +282,7 @@ export function browserCommand(options: AuthorizeOptions): BrowserCommand {
     E2E_BROWSER_EMAIL: options.email,
     E2E_BROWSER_DECISION: options.decision ?? 'allow',
     E2E_BROWSER_LABEL: options.label ?? 'browser-helper',
+    E2E_BROWSER_UPSTREAM: options.upstream ? JSON.stringify(options.upstream) : '',
   };
   const files = (prefix: string) => readdirSync(dir).filter((name) => name.startsWith(prefix));
   const reports = () =>

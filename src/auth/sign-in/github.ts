@@ -1,0 +1,228 @@
+import type { AppEnv } from '../env';
+import type { UpstreamTokens } from '../props';
+import {
+  ConfigurationProblem,
+  expiresSoon,
+  isSet,
+  listSetting,
+  providerUrl,
+  type ReadyUpstream,
+  SignInFailure,
+  TransientUpstreamError,
+  UPSTREAM_TIMEOUT_MS,
+  type UpstreamIdentity,
+  type UpstreamMethod,
+} from './upstream';
+
+interface GithubSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Where users sign in: https://github.com, or the GitHub Enterprise Server URL. */
+  web: URL;
+  /** The REST API: https://api.github.com, or `<server>/api/v3`. */
+  api: URL;
+  scopes: string[];
+}
+
+function settings(env: AppEnv): GithubSettings | ConfigurationProblem {
+  const problems: string[] = [];
+  if (!isSet(env.GITHUB_CLIENT_ID)) problems.push('GITHUB_CLIENT_ID is not set.');
+  if (!isSet(env.GITHUB_CLIENT_SECRET)) problems.push('GITHUB_CLIENT_SECRET is not set.');
+  let web = new URL('https://github.com/');
+  let api = new URL('https://api.github.com/');
+  if (isSet(env.GITHUB_BASE_URL)) {
+    const base = providerUrl(env.GITHUB_BASE_URL.trim().replace(/\/+$/, ''));
+    if (!base) {
+      problems.push('GITHUB_BASE_URL must be an https URL (http only on a loopback host).');
+    } else {
+      web = new URL(`${base.href.replace(/\/+$/, '')}/`);
+      api = new URL('api/v3/', web);
+    }
+  }
+  if (problems.length > 0 || !env.GITHUB_CLIENT_ID || !env.GITHUB_CLIENT_SECRET) {
+    return new ConfigurationProblem('github', problems);
+  }
+  // read:org only when organization membership decides who may sign in.
+  const scopes = ['read:user', 'user:email'];
+  if (listSetting(env.ALLOWED_GITHUB_ORGS).length > 0) scopes.push('read:org');
+  return {
+    clientId: env.GITHUB_CLIENT_ID.trim(),
+    clientSecret: env.GITHUB_CLIENT_SECRET.trim(),
+    web,
+    api,
+    scopes,
+  };
+}
+
+interface GithubTokenResponse {
+  access_token?: string;
+  refresh_token?: string;
+  expires_in?: number;
+  error?: string;
+}
+
+/** GitHub's token endpoint answers errors with 200 and an `error` field. */
+async function tokenRequest(
+  config: GithubSettings,
+  fields: Record<string, string>,
+): Promise<GithubTokenResponse> {
+  const response = await fetch(new URL('login/oauth/access_token', config.web), {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: config.clientId, client_secret: config.clientSecret, ...fields }),
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+  });
+  if (response.status >= 500) throw new TransientUpstreamError(`token endpoint answered ${response.status}`);
+  const body = (await response.json().catch(() => ({}))) as GithubTokenResponse;
+  if (!response.ok && !body.error) body.error = `http_${response.status}`;
+  return body;
+}
+
+function tokensOf(body: GithubTokenResponse, previous?: UpstreamTokens): UpstreamTokens | null {
+  if (typeof body.access_token !== 'string' || body.access_token === '') return null;
+  const tokens: UpstreamTokens = { accessToken: body.access_token };
+  // OAuth apps get tokens that do not expire; GitHub Apps with expiring tokens add these two.
+  const refreshToken = body.refresh_token || previous?.refreshToken;
+  if (refreshToken) tokens.refreshToken = refreshToken;
+  if (typeof body.expires_in === 'number') tokens.expiresAt = Math.floor(Date.now() / 1000) + body.expires_in;
+  return tokens;
+}
+
+async function apiGet(config: GithubSettings, path: string, accessToken: string): Promise<Response> {
+  return fetch(new URL(path, config.api), {
+    headers: {
+      Accept: 'application/vnd.github+json',
+      Authorization: `Bearer ${accessToken}`,
+      'User-Agent': 'remote-mcp-server',
+      'X-GitHub-Api-Version': '2022-11-28',
+    },
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+  });
+}
+
+async function apiJson<T>(config: GithubSettings, path: string, accessToken: string): Promise<T> {
+  const response = await apiGet(config, path, accessToken);
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+interface GithubUser {
+  id: number;
+  login: string;
+  name?: string | null;
+}
+
+interface GithubEmail {
+  email: string;
+  primary: boolean;
+  verified: boolean;
+}
+
+function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean): ReadyUpstream {
+  return {
+    origin: config.web.origin,
+    authorizationUrl({ redirectUri, state, codeChallenge }) {
+      const url = new URL('login/oauth/authorize', config.web);
+      url.searchParams.set('client_id', config.clientId);
+      url.searchParams.set('redirect_uri', redirectUri);
+      url.searchParams.set('scope', config.scopes.join(' '));
+      url.searchParams.set('state', state);
+      url.searchParams.set('code_challenge', codeChallenge);
+      url.searchParams.set('code_challenge_method', 'S256');
+      return url.href;
+    },
+
+    async finish({ callbackUrl, redirectUri, state, verifier }): Promise<UpstreamIdentity> {
+      const params = callbackUrl.searchParams;
+      if (params.get('state') !== state) {
+        throw new SignInFailure('state mismatch', 'This sign-in link is not valid.');
+      }
+      const code = params.get('code');
+      if (params.has('error') || !code) {
+        throw new SignInFailure(
+          `provider answered ${params.get('error') ?? 'no code'}`,
+          `${displayName} did not sign you in.`,
+        );
+      }
+      try {
+        const body = await tokenRequest(config, { code, redirect_uri: redirectUri, code_verifier: verifier });
+        const tokens = tokensOf(body);
+        if (!tokens) {
+          throw new SignInFailure(
+            `token endpoint answered ${body.error ?? 'no access_token'}`,
+            `The sign-in with ${displayName} could not be completed.`,
+          );
+        }
+        const user = await apiJson<GithubUser>(config, 'user', tokens.accessToken);
+        if (typeof user.id !== 'number' || typeof user.login !== 'string') {
+          throw new SignInFailure('GET /user returned no id', `${displayName} did not say who you are.`);
+        }
+        const emails = await apiJson<GithubEmail[]>(config, 'user/emails', tokens.accessToken);
+        const verified = Array.isArray(emails) ? emails.filter((entry) => entry.verified === true) : [];
+        const email = (verified.find((entry) => entry.primary) ?? verified[0])?.email ?? null;
+        let organizations: string[] | undefined;
+        if (wantsOrgs) {
+          const orgs = await apiJson<Array<{ login: string }>>(
+            config,
+            'user/orgs?per_page=100',
+            tokens.accessToken,
+          );
+          organizations = Array.isArray(orgs) ? orgs.map((org) => String(org.login)) : [];
+        }
+        return {
+          subject: String(user.id),
+          email: email?.toLowerCase() ?? null,
+          name: user.name?.trim() || user.login,
+          organizations,
+          tokens,
+        };
+      } catch (error) {
+        if (error instanceof SignInFailure) throw error;
+        const unreachable =
+          error instanceof TypeError || (error instanceof Error && error.name === 'TimeoutError');
+        throw new SignInFailure(
+          error instanceof Error ? error.message : String(error),
+          unreachable
+            ? `${displayName} did not answer.`
+            : `The sign-in with ${displayName} could not be completed.`,
+          unreachable || error instanceof TransientUpstreamError,
+        );
+      }
+    },
+
+    async refresh(tokens) {
+      try {
+        if (tokens.refreshToken && expiresSoon(tokens)) {
+          const body = await tokenRequest(config, {
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refreshToken,
+          });
+          const refreshed = tokensOf(body, tokens);
+          if (refreshed) return refreshed;
+          if (body.error === 'bad_refresh_token' || body.error === 'invalid_grant') return 'revoked';
+          throw new TransientUpstreamError(`token endpoint answered ${body.error ?? 'no access_token'}`);
+        }
+        // A token that does not expire can still be revoked (the user removed the app): ask.
+        const response = await apiGet(config, 'user', tokens.accessToken);
+        if (response.status === 401) return 'revoked';
+        if (!response.ok) throw new TransientUpstreamError(`GET /user answered ${response.status}`);
+        return tokens;
+      } catch (error) {
+        if (error instanceof TransientUpstreamError) throw error;
+        throw new TransientUpstreamError(error instanceof Error ? error.message : String(error));
+      }
+    },
+  };
+}
+
+/** GitHub (or GitHub Enterprise Server) OAuth app sign-in. */
+export const githubMethod: UpstreamMethod = {
+  id: 'github',
+  displayName: (env) => (isSet(env.GITHUB_BASE_URL) ? 'GitHub Enterprise' : 'GitHub'),
+  configured: (env) => isSet(env.GITHUB_CLIENT_ID) || isSet(env.GITHUB_CLIENT_SECRET),
+  async prepare(env) {
+    const config = settings(env);
+    if (config instanceof ConfigurationProblem) return config;
+    return ready(config, githubMethod.displayName(env), listSetting(env.ALLOWED_GITHUB_ORGS).length > 0);
+  },
+};

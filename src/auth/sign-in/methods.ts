@@ -1,0 +1,47 @@
+import { isDemoSignInEnabled } from '../demo';
+import type { AppEnv } from '../env';
+import { githubMethod } from './github';
+import { oidcMethod } from './oidc';
+import { ConfigurationProblem, type ReadyUpstream, type UpstreamId, type UpstreamMethod } from './upstream';
+
+/** Every upstream sign-in method this server knows, in the order the sign-in page lists them. */
+export const UPSTREAM_METHODS: readonly UpstreamMethod[] = [oidcMethod, githubMethod];
+
+/** A sign-in method as the sign-in and consent pages name it. */
+export interface SignInChoice {
+  id: UpstreamId;
+  name: string;
+}
+
+/** The upstream method `id` when its variables are set, otherwise `undefined`. */
+export function configuredUpstream(env: AppEnv, id: unknown): UpstreamMethod | undefined {
+  return UPSTREAM_METHODS.find((method) => method.id === id && method.configured(env));
+}
+
+/** The methods the sign-in page offers: the demo form (where enabled) and each configured provider. */
+export function signInChoices(env: AppEnv, url: URL): { demo: boolean; upstream: SignInChoice[] } {
+  return {
+    demo: isDemoSignInEnabled(env, url),
+    upstream: UPSTREAM_METHODS.filter((method) => method.configured(env)).map((method) => ({
+      id: method.id,
+      name: method.displayName(env),
+    })),
+  };
+}
+
+/**
+ * `method`, validated and ready (OIDC discovery done, cached per isolate), or the configuration
+ * problems, which are logged as one JSON line here so that every caller reports them the same way.
+ */
+export async function prepareUpstream(
+  env: AppEnv,
+  method: UpstreamMethod,
+): Promise<ReadyUpstream | ConfigurationProblem> {
+  const prepared = await method.prepare(env);
+  if (prepared instanceof ConfigurationProblem) {
+    console.error(
+      JSON.stringify({ event: 'sign_in_misconfigured', provider: method.id, problems: prepared.problems }),
+    );
+  }
+  return prepared;
+}

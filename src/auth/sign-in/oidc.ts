@@ -1,0 +1,244 @@
+import * as oauth from 'oauth4webapi';
+import type { AppEnv } from '../env';
+import type { UpstreamTokens } from '../props';
+import {
+  ConfigurationProblem,
+  expiresSoon,
+  isSet,
+  listSetting,
+  providerUrl,
+  type ReadyUpstream,
+  SignInFailure,
+  TransientUpstreamError,
+  UPSTREAM_TIMEOUT_MS,
+  type UpstreamIdentity,
+  type UpstreamMethod,
+} from './upstream';
+
+const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
+
+interface OidcSettings {
+  issuer: URL;
+  client: oauth.Client;
+  clientSecret: string;
+  scopes: string[];
+}
+
+/** Validates the OIDC_* variables: settings, or the problems to report. */
+function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
+  const problems: string[] = [];
+  const issuer = isSet(env.OIDC_ISSUER) ? providerUrl(env.OIDC_ISSUER.trim()) : null;
+  if (!isSet(env.OIDC_ISSUER)) problems.push('OIDC_ISSUER is not set.');
+  else if (!issuer) problems.push('OIDC_ISSUER must be an https URL (http only on a loopback host).');
+  if (!isSet(env.OIDC_CLIENT_ID)) problems.push('OIDC_CLIENT_ID is not set.');
+  if (!isSet(env.OIDC_CLIENT_SECRET)) problems.push('OIDC_CLIENT_SECRET is not set.');
+  const scopes = isSet(env.OIDC_SCOPES) ? listSetting(env.OIDC_SCOPES) : DEFAULT_SCOPES;
+  if (!scopes.includes('openid')) problems.push('OIDC_SCOPES must include openid.');
+  if (problems.length > 0 || !issuer || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) {
+    return new ConfigurationProblem('oidc', problems);
+  }
+  return {
+    issuer,
+    client: { client_id: env.OIDC_CLIENT_ID.trim() },
+    clientSecret: env.OIDC_CLIENT_SECRET.trim(),
+    scopes,
+  };
+}
+
+/** Request options: a timeout, and plain http only for a loopback issuer (a local provider). */
+function requestOptions(issuer: URL) {
+  return {
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+    [oauth.allowInsecureRequests]: issuer.protocol === 'http:',
+  };
+}
+
+/** Discovered issuer metadata, per issuer, for the isolate's life (failures are not kept). */
+const discovered = new Map<string, Promise<oauth.AuthorizationServer>>();
+/** The issuer's JWKS, per issuer, kept and refreshed by oauth4webapi. */
+const jwksCaches = new Map<string, oauth.JWKSCacheInput>();
+
+/** OpenID Connect Discovery 1.0 §4: fetch and validate `<issuer>/.well-known/openid-configuration`. */
+function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
+  let metadata = discovered.get(issuer.href);
+  if (!metadata) {
+    metadata = (async () => {
+      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(issuer) });
+      return oauth.processDiscoveryResponse(issuer, response);
+    })();
+    metadata.catch(() => discovered.delete(issuer.href));
+    if (discovered.size >= 16) discovered.clear();
+    discovered.set(issuer.href, metadata);
+  }
+  return metadata;
+}
+
+function clientAuthentication(as: oauth.AuthorizationServer, secret: string): oauth.ClientAuth {
+  const methods = as.token_endpoint_auth_methods_supported;
+  // client_secret_basic is the default (OIDC Discovery §3); some providers offer only post.
+  if (methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')) {
+    return oauth.ClientSecretPost(secret);
+  }
+  return oauth.ClientSecretBasic(secret);
+}
+
+function tokensOf(response: oauth.TokenEndpointResponse, previous?: UpstreamTokens): UpstreamTokens {
+  const tokens: UpstreamTokens = { accessToken: response.access_token };
+  const refreshToken = response.refresh_token ?? previous?.refreshToken;
+  if (refreshToken) tokens.refreshToken = refreshToken;
+  if (typeof response.expires_in === 'number') {
+    tokens.expiresAt = Math.floor(Date.now() / 1000) + response.expires_in;
+  }
+  return tokens;
+}
+
+/** Why a call to the provider failed, for the log: the library's error code, never a token. */
+function reasonOf(error: unknown): string {
+  if (error instanceof oauth.ResponseBodyError) return `provider answered ${error.error}`;
+  if (error instanceof oauth.AuthorizationResponseError) return `provider answered ${error.error}`;
+  if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError) {
+    return `${error.code ?? 'invalid response'}: ${error.message}`;
+  }
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Network failures and timeouts, as opposed to an answer we refuse. */
+function isUnreachable(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
+  );
+}
+
+function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
+  const { issuer, client } = config;
+  const auth = clientAuthentication(as, config.clientSecret);
+  let jwks = jwksCaches.get(issuer.href);
+  if (!jwks) {
+    jwks = {};
+    jwksCaches.set(issuer.href, jwks);
+  }
+  const jwksCache = jwks;
+  return {
+    origin: new URL(as.authorization_endpoint ?? '').origin,
+    authorizationUrl({ redirectUri, state, codeChallenge, nonce }) {
+      const url = new URL(as.authorization_endpoint ?? '');
+      url.searchParams.set('response_type', 'code');
+      url.searchParams.set('client_id', client.client_id);
+      url.searchParams.set('redirect_uri', redirectUri);
+      url.searchParams.set('scope', config.scopes.join(' '));
+      url.searchParams.set('state', state);
+      url.searchParams.set('nonce', nonce);
+      url.searchParams.set('code_challenge', codeChallenge);
+      url.searchParams.set('code_challenge_method', 'S256');
+      return url.href;
+    },
+
+    async finish({ callbackUrl, redirectUri, state, verifier, nonce }): Promise<UpstreamIdentity> {
+      try {
+        // `state` and `iss` (RFC 9207) of the callback, then the code with PKCE, then the ID
+        // token: signature against the issuer's JWKS, iss, aud, exp, iat and our nonce.
+        const params = oauth.validateAuthResponse(as, client, callbackUrl, state);
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          auth,
+          params,
+          redirectUri,
+          verifier,
+          requestOptions(issuer),
+        );
+        const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: nonce,
+          requireIdToken: true,
+        });
+        await oauth.validateApplicationLevelSignature(as, response, {
+          ...requestOptions(issuer),
+          [oauth.jwksCache]: jwksCache,
+        });
+        const claims = oauth.getValidatedIdTokenClaims(result);
+        if (!claims) throw new SignInFailure('no_id_token', `${displayName} did not send an ID token.`);
+        let profile: Record<string, unknown> = claims;
+        if (typeof claims.email !== 'string' && as.userinfo_endpoint) {
+          // Many providers put email and name in the UserInfo response, not in the ID token.
+          const userInfo = await oauth.userInfoRequest(
+            as,
+            client,
+            result.access_token,
+            requestOptions(issuer),
+          );
+          profile = { ...(await oauth.processUserInfoResponse(as, client, claims.sub, userInfo)), ...claims };
+        }
+        const email =
+          typeof profile.email === 'string' && profile.email_verified === true ? profile.email : null;
+        const name = [profile.name, profile.preferred_username, profile.email, claims.sub].find(
+          (value): value is string => typeof value === 'string' && value.trim() !== '',
+        );
+        return {
+          subject: claims.sub,
+          email: email?.toLowerCase() ?? null,
+          name: name ?? claims.sub,
+          tokens: tokensOf(result),
+        };
+      } catch (error) {
+        if (error instanceof SignInFailure) throw error;
+        if (isUnreachable(error)) {
+          throw new SignInFailure(
+            `provider unreachable: ${reasonOf(error)}`,
+            `${displayName} did not answer.`,
+            true,
+          );
+        }
+        throw new SignInFailure(reasonOf(error), `The sign-in with ${displayName} could not be verified.`);
+      }
+    },
+
+    async refresh(tokens) {
+      if (!tokens.refreshToken || !expiresSoon(tokens)) return tokens;
+      let response: Response;
+      try {
+        response = await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          auth,
+          tokens.refreshToken,
+          requestOptions(issuer),
+        );
+      } catch (error) {
+        throw new TransientUpstreamError(reasonOf(error));
+      }
+      try {
+        return tokensOf(await oauth.processRefreshTokenResponse(as, client, response), tokens);
+      } catch (error) {
+        if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') return 'revoked';
+        throw new TransientUpstreamError(reasonOf(error));
+      }
+    },
+  };
+}
+
+/** OpenID Connect sign-in with any compliant provider (OpenID Connect Core 1.0 §3.1, with PKCE). */
+export const oidcMethod: UpstreamMethod = {
+  id: 'oidc',
+  displayName: (env) => (isSet(env.OIDC_DISPLAY_NAME) ? env.OIDC_DISPLAY_NAME.trim() : 'OpenID Connect'),
+  configured: (env) => isSet(env.OIDC_ISSUER) || isSet(env.OIDC_CLIENT_ID) || isSet(env.OIDC_CLIENT_SECRET),
+  async prepare(env) {
+    const config = settings(env);
+    if (config instanceof ConfigurationProblem) return config;
+    let as: oauth.AuthorizationServer;
+    try {
+      as = await discover(config.issuer);
+    } catch (error) {
+      return new ConfigurationProblem('oidc', [
+        `OIDC_ISSUER ${config.issuer.href} did not answer OpenID Connect discovery (${reasonOf(error)}).`,
+      ]);
+    }
+    if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri) {
+      return new ConfigurationProblem('oidc', [
+        `The discovery document of ${config.issuer.href} lacks an authorization, token or JWKS endpoint.`,
+      ]);
+    }
+    return ready(config, as, oidcMethod.displayName(env));
+  },
+};

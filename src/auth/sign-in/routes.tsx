@@ -1,0 +1,304 @@
+import {
+  type ApprovedConsent,
+  AuthorizationError,
+  authorizationErrorRedirect,
+  type ResumedUpstream,
+} from '@cloudflare/workers-oauth-provider';
+import { type Context, Hono } from 'hono';
+import * as oauth from 'oauth4webapi';
+import { safeReturnTo } from '../../lib/return-to';
+import { ErrorPage } from '../../pages/error';
+import { grantMetadataFor } from '../connected-apps';
+import type { AppEnv } from '../env';
+import { grantUserId } from '../grant-user';
+import type { Props, SignedInUser } from '../props';
+import { startSession } from '../session';
+import { checkAllowlist } from './allowlist';
+import { configuredUpstream, prepareUpstream } from './methods';
+import { startPendingSignIn, takePendingSignIn } from './pending';
+import {
+  ConfigurationProblem,
+  type ReadyUpstream,
+  SignInFailure,
+  type UpstreamId,
+  type UpstreamIdentity,
+  type UpstreamMethod,
+} from './upstream';
+
+type AppContext = Context<{ Bindings: AppEnv }>;
+
+/**
+ * The query parameter that says which provider an authorization request signs in with, added
+ * by `/signin/<method>` (ours, not OAuth's: the library ignores it). The consent form repeats it.
+ */
+export const SIGN_IN_WITH = 'sign_in_with';
+
+/** What `beginUpstream` keeps for the callback of a sign-in that is part of an authorization. */
+export interface UpstreamData {
+  method: UpstreamId;
+  verifier: string;
+  nonce: string;
+}
+
+/** Our callback at the provider, the URL to register there: `<origin>/signin/<id>/callback`. */
+export function callbackUrl(c: AppContext, id: UpstreamId): string {
+  return new URL(`/signin/${id}/callback`, c.req.url).href;
+}
+
+/** The page for a method whose configuration is wrong (the details are in the log). */
+export function misconfiguredPage(c: AppContext, method: UpstreamMethod) {
+  return c.html(
+    <ErrorPage
+      title={`Sign-in with ${method.displayName(c.env)} is not available`}
+      message="This server's settings for it are incomplete or contradictory, or the provider did not answer."
+      hint="If you run this server: its log has a sign_in_misconfigured line that says what to fix."
+    />,
+    503,
+  );
+}
+
+async function providerRedirect(
+  c: AppContext,
+  ready: ReadyUpstream,
+  id: UpstreamId,
+  state: string,
+  verifier: string,
+  nonce: string,
+): Promise<string> {
+  return ready.authorizationUrl({
+    redirectUri: callbackUrl(c, id),
+    state,
+    codeChallenge: await oauth.calculatePKCECodeChallenge(verifier),
+    nonce,
+  });
+}
+
+/**
+ * After consent: hands the browser to the provider. `beginUpstream` makes the `state`, keeps the
+ * approved request, our PKCE verifier and nonce server-side, and binds them to this browser.
+ */
+export async function beginUpstreamAuthorization(
+  c: AppContext,
+  method: UpstreamMethod,
+  ready: ReadyUpstream,
+  approved: ApprovedConsent,
+): Promise<Response> {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const nonce = oauth.generateRandomNonce();
+  const data: UpstreamData = { method: method.id, verifier, nonce };
+  const { state, headers } = await c.env.OAUTH_PROVIDER.beginUpstream(approved.request, {
+    data,
+    headers: approved.headers,
+  });
+  headers.set('Location', await providerRedirect(c, ready, method.id, state, verifier, nonce));
+  headers.set('Cache-Control', 'no-store');
+  return new Response(null, { status: 302, headers });
+}
+
+/** A sign-in that is not part of an authorization: our own browser-bound state, then the provider. */
+export async function beginStandaloneSignIn(
+  c: AppContext,
+  method: UpstreamMethod,
+  returnTo: string,
+): Promise<Response> {
+  const ready = await prepareUpstream(c.env, method);
+  if (ready instanceof ConfigurationProblem) return misconfiguredPage(c, method);
+  const state = oauth.generateRandomState();
+  const verifier = oauth.generateRandomCodeVerifier();
+  const nonce = oauth.generateRandomNonce();
+  await startPendingSignIn(c, { method: method.id, state, verifier, nonce, returnTo });
+  c.header('Cache-Control', 'no-store');
+  return c.redirect(await providerRedirect(c, ready, method.id, state, verifier, nonce), 303);
+}
+
+function userOf(id: UpstreamId, identity: UpstreamIdentity): SignedInUser {
+  return {
+    userId: `${id}:${identity.subject}`,
+    email: identity.email ?? '',
+    name: identity.name,
+    provider: id,
+  };
+}
+
+function expiredSignIn(c: AppContext) {
+  return c.html(
+    <ErrorPage
+      title="This sign-in has expired"
+      message="The sign-in was already completed, took longer than 10 minutes, or was started in another browser."
+      hint="Start again from your app, or from this server's start page."
+    />,
+    400,
+  );
+}
+
+function logFailure(method: UpstreamId, reason: string) {
+  console.warn(JSON.stringify({ event: 'sign_in_failed', provider: method, reason }));
+}
+
+/**
+ * The provider's callback for both kinds of sign-in: a pending sign-in of ours when this browser
+ * holds one for this `state`, otherwise an authorization's (`finishUpstream`, which refuses a
+ * missing, unknown, used, expired or foreign-browser `state`).
+ */
+export const signInRoutes = new Hono<{ Bindings: AppEnv }>();
+
+/**
+ * "Continue with <provider>" on the sign-in page, a link rather than a form: a form's CSP
+ * `form-action` would have to name every provider the redirect may reach. Part of an
+ * authorization, it goes back to the consent page (the provider comes after Allow); otherwise it
+ * starts a sign-in of its own. Starting one from another site only sends the user to sign in as
+ * themselves, in a sign-in bound to their own browser.
+ */
+signInRoutes.get('/signin/:method', async (c) => {
+  const method = configuredUpstream(c.env, c.req.param('method'));
+  if (!method) {
+    return c.html(<ErrorPage title="Not found" message="This sign-in method is not configured." />, 404);
+  }
+  const returnTo = safeReturnTo(c.req.query('return_to'));
+  const next = new URL(returnTo, c.req.url);
+  if (next.pathname === '/authorize') {
+    next.searchParams.set(SIGN_IN_WITH, method.id);
+    return c.redirect(`${next.pathname}${next.search}`, 303);
+  }
+  return beginStandaloneSignIn(c, method, returnTo);
+});
+
+signInRoutes.get('/signin/:method/callback', async (c) => {
+  const method = configuredUpstream(c.env, c.req.param('method'));
+  if (!method) {
+    return c.html(<ErrorPage title="Not found" message="This sign-in method is not configured." />, 404);
+  }
+  const url = new URL(c.req.url);
+  const state = url.searchParams.get('state');
+  const pending = await takePendingSignIn(c, method.id, state);
+  if (pending) {
+    return finishSignIn(c, method, url, pending, null);
+  }
+  let resumed: ResumedUpstream<UpstreamData>;
+  try {
+    resumed = await c.env.OAUTH_PROVIDER.finishUpstream<UpstreamData>(c.req.raw);
+  } catch (error) {
+    if (!(error instanceof AuthorizationError)) throw error;
+    logFailure(method.id, `state refused: ${error.description}`);
+    return expiredSignIn(c);
+  }
+  for (const cookie of resumed.headers.getSetCookie()) c.header('Set-Cookie', cookie, { append: true });
+  if (resumed.data?.method !== method.id || !state) {
+    logFailure(method.id, 'state of another sign-in method');
+    return expiredSignIn(c);
+  }
+  return finishSignIn(c, method, url, { state, ...resumed.data }, resumed);
+});
+
+async function finishSignIn(
+  c: AppContext,
+  method: UpstreamMethod,
+  url: URL,
+  kept: { state: string; verifier: string; nonce: string; returnTo?: string },
+  resumed: ResumedUpstream<UpstreamData> | null,
+): Promise<Response> {
+  const name = method.displayName(c.env);
+  const original = resumed?.request;
+  c.header('Cache-Control', 'no-store');
+  /** Back to the app with an OAuth error it understands (RFC 6749 §4.1.2.1, with `state` and `iss`). */
+  const backToApp = (description: string) =>
+    original
+      ? {
+          href: authorizationErrorRedirect(original, 'access_denied', description),
+          label: `Return to ${new URL(original.redirectUri).host}`,
+        }
+      : undefined;
+
+  const providerError = url.searchParams.get('error');
+  if (providerError !== null) {
+    logFailure(method.id, `provider answered ${providerError.slice(0, 64)}`);
+    if (original) return c.redirect(authorizationErrorRedirect(original, 'access_denied'), 302);
+    return c.html(
+      <ErrorPage
+        title="You are not signed in"
+        message={`${name} did not sign you in.`}
+        hint="You can try again from the sign-in page."
+        action={{ href: '/signin', label: 'Sign in' }}
+      />,
+      400,
+    );
+  }
+
+  const ready = await prepareUpstream(c.env, method);
+  if (ready instanceof ConfigurationProblem) return misconfiguredPage(c, method);
+  let identity: UpstreamIdentity;
+  try {
+    identity = await ready.finish({
+      callbackUrl: url,
+      redirectUri: callbackUrl(c, method.id),
+      state: kept.state,
+      verifier: kept.verifier,
+      nonce: kept.nonce,
+    });
+  } catch (error) {
+    if (!(error instanceof SignInFailure)) throw error;
+    logFailure(method.id, error.reason);
+    return c.html(
+      <ErrorPage
+        title="The sign-in did not work"
+        message={error.userMessage}
+        hint={
+          error.transient
+            ? 'Try again in a moment.'
+            : 'Start again; if it keeps happening, tell whoever runs this server.'
+        }
+        action={backToApp('The sign-in at the identity provider failed.')}
+      />,
+      error.transient ? 502 : 400,
+    );
+  }
+
+  const user = userOf(method.id, identity);
+  const decision = checkAllowlist(c.env, method.id, identity);
+  if (!decision.allowed) {
+    console.log(
+      JSON.stringify({
+        event: 'sign_in_refused',
+        provider: method.id,
+        userId: user.userId,
+        reason: decision.reason,
+      }),
+    );
+    const who = user.email || user.name;
+    return c.html(
+      <ErrorPage
+        title="This account may not use this server"
+        message={`You signed in with ${name} as ${who}, and this server does not let that account in.`}
+        hint={
+          decision.reason === 'no verified email'
+            ? `${name} did not confirm an email address for this account. Ask whoever runs this server to add you.`
+            : 'Ask whoever runs this server to add you, or sign in with another account.'
+        }
+        action={backToApp('This account is not allowed to use this server.')}
+      />,
+      403,
+    );
+  }
+
+  await startSession(c, user);
+  console.log(JSON.stringify({ event: 'sign_in', provider: method.id, userId: user.userId }));
+  if (!original) return c.redirect(kept.returnTo ?? '/', 303);
+
+  const props: Props = { ...user, upstream: identity.tokens };
+  const { redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
+    request: original,
+    userId: await grantUserId(user.userId),
+    metadata: await grantMetadataFor(c.env, original),
+    scope: original.scope,
+    props,
+  });
+  console.log(
+    JSON.stringify({
+      event: 'consent_given',
+      userId: user.userId,
+      clientId: original.clientId,
+      scope: original.scope,
+    }),
+  );
+  return c.redirect(redirectTo, 302);
+}

@@ -1,0 +1,130 @@
+import { isLoopbackHostname } from '../../lib/hosts';
+import type { AppEnv } from '../env';
+import type { UpstreamTokens } from '../props';
+
+/** The identity providers a user can sign in through, besides the demo sign-in. */
+export type UpstreamId = 'oidc' | 'github';
+
+/** What an identity provider told us about the user who signed in. */
+export interface UpstreamIdentity {
+  /** The provider's stable id for the user (OIDC `sub`, GitHub's numeric user id). */
+  subject: string;
+  /** An email the provider vouches for (verified), or `null`. */
+  email: string | null;
+  name: string;
+  /** GitHub: the organizations the user belongs to (logins), for `ALLOWED_GITHUB_ORGS`. */
+  organizations?: string[];
+  tokens: UpstreamTokens;
+}
+
+/** What the authorization request to the provider needs. */
+export interface UpstreamRedirect {
+  /** Our callback, registered at the provider: `<origin>/signin/<id>/callback`. */
+  redirectUri: string;
+  state: string;
+  /** PKCE S256 challenge of the verifier we keep (RFC 7636). */
+  codeChallenge: string;
+  /** OIDC `nonce`, bound into the ID token. */
+  nonce: string;
+}
+
+/** What finishing a sign-in needs: the callback URL the provider sent the browser to, and what we kept. */
+export interface UpstreamCallback {
+  callbackUrl: URL;
+  redirectUri: string;
+  state: string;
+  verifier: string;
+  nonce: string;
+}
+
+/** A configured provider, ready to sign people in (discovery done, settings valid). */
+export interface ReadyUpstream {
+  /** The origin of the provider's sign-in pages, for the consent page's CSP `form-action`. */
+  origin: string;
+  /** Where to send the browser to sign in. */
+  authorizationUrl(redirect: UpstreamRedirect): string;
+  /** Redeems the code of a successful callback and validates what came back. */
+  finish(callback: UpstreamCallback): Promise<UpstreamIdentity>;
+  /** New tokens from the refresh token; `'revoked'` when the provider says the grant is gone for good. */
+  refresh(tokens: UpstreamTokens): Promise<UpstreamTokens | 'revoked'>;
+}
+
+/**
+ * One upstream sign-in method, chosen by configuration. `configured` says whether any of its
+ * variables are set; `prepare` validates them (and, for OIDC, discovers the issuer) and returns
+ * either the ready provider or the problems to report.
+ */
+export interface UpstreamMethod {
+  id: UpstreamId;
+  /** The name on the sign-in button: "Continue with <displayName>". */
+  displayName(env: AppEnv): string;
+  configured(env: AppEnv): boolean;
+  prepare(env: AppEnv): Promise<ReadyUpstream | ConfigurationProblem>;
+}
+
+/** Settings that are missing, contradictory, or a provider that cannot be reached for its configuration. */
+export class ConfigurationProblem {
+  constructor(
+    readonly method: UpstreamId,
+    /** Sentences for the server's operator, naming the variables; no secret values. */
+    readonly problems: string[],
+  ) {}
+}
+
+/**
+ * A sign-in that failed at or after the provider: `reason` is for the log, `message` for the page
+ * (both written by us). `transient` failures (the provider did not answer) may succeed on retry.
+ */
+export class SignInFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly userMessage: string,
+    readonly transient = false,
+  ) {
+    super(reason);
+  }
+}
+
+/** An upstream refresh that failed for a reason that may pass (network, 5xx): keep the grant. */
+export class TransientUpstreamError extends Error {}
+
+/** How long we wait for an identity provider before giving up. */
+export const UPSTREAM_TIMEOUT_MS = 10_000;
+
+/**
+ * A provider URL from configuration: https, or http on a loopback host (a provider run locally
+ * for development or tests). `null` when it is neither.
+ */
+export function providerUrl(value: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.username || url.password || url.hash) return null;
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) return url;
+  return null;
+}
+
+/** Comma- or space-separated configuration list, trimmed, empty entries dropped. */
+export function listSetting(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Whether a configuration value is set (wrangler passes unset `--var`s as empty strings). */
+export function isSet(value: string | undefined): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+/** Refresh an upstream access token this long before it expires. */
+const REFRESH_MARGIN_SECONDS = 60;
+
+/** Whether an upstream access token has expired or is about to (unknown expiry: no). */
+export function expiresSoon(tokens: UpstreamTokens, now = Date.now()): boolean {
+  return tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_SECONDS <= now / 1000;
+}

@@ -1,0 +1,70 @@
+import * as z from 'zod';
+import { type DeleteResult, notebookOf } from '../notes/notebook';
+import { defineTool, ToolError } from './define-tool';
+import { noSuchNote, noteId } from './support/notes';
+
+const input = z.object({
+  id: noteId,
+  confirm: z
+    .boolean()
+    .optional()
+    .describe(
+      'Only for apps that cannot ask the user themselves (MCP before 2026-07-28, or no elicitation): true once the user has said yes to deleting this note. Apps that can ask get a confirmation question instead, and this is ignored.',
+    ),
+});
+
+const output = z.object({
+  id: z.string(),
+  title: z.string(),
+  deleted: z.boolean().describe('false when the user said no: the note is kept'),
+});
+
+export default defineTool({
+  name: 'notes_delete',
+  title: 'Delete a note',
+  description:
+    'Deletes one of the signed-in user’s notes for good, after the user confirms: the app shows them a yes/no question. Apps that cannot ask (MCP before 2026-07-28) must ask the user themselves and pass confirm: true.',
+  inputSchema: input,
+  outputSchema: output,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  scope: 'notes:write',
+  async handler({ id, confirm: confirmed }, { user, env, confirm }) {
+    const notebook = notebookOf(env, user.userId);
+    const note = await notebook.get(id);
+    if (!note) throw new ToolError(noSuchNote(id));
+    const { title } = note;
+    const confirmation = await confirm({
+      tool: 'notes_delete',
+      subject: id,
+      message: `Delete the note "${title}"? This cannot be undone.`,
+    });
+    let result: DeleteResult;
+    switch (confirmation.status) {
+      case 'ask':
+        return confirmation.ask;
+      case 'declined':
+        return {
+          structured: { id, title, deleted: false },
+          text: `Kept the note "${title}": the user did not confirm the deletion.`,
+        };
+      case 'confirmed':
+        result = await notebook.delete(id, confirmation.answer);
+        break;
+      case 'unavailable':
+        if (confirmed !== true) {
+          throw new ToolError(
+            `Deleting a note cannot be undone, and this app cannot show the user a confirmation. Ask the user whether to delete the note "${title}" (id ${id}); only if they say yes, call notes_delete again with confirm: true.`,
+          );
+        }
+        result = await notebook.delete(id);
+        break;
+    }
+    if (result === 'replayed') {
+      throw new ToolError(
+        'This confirmation was already answered. Call notes_delete again to ask the user anew.',
+      );
+    }
+    if (result === 'not-found') throw new ToolError(noSuchNote(id));
+    return { structured: { id, title, deleted: true }, text: `Deleted the note "${title}".` };
+  },
+});

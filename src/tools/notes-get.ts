@@ -1,0 +1,23 @@
+import * as z from 'zod';
+import { notebookOf } from '../notes/notebook';
+import { defineTool, ToolError } from './define-tool';
+import { noSuchNote, noteId, noteMarkdown, noteOutput, noteView } from './support/notes';
+
+const input = z.object({ id: noteId });
+
+const output = z.object({ note: noteOutput });
+
+export default defineTool({
+  name: 'notes_get',
+  title: 'Read a note',
+  description: 'Returns one of the signed-in user’s notes, whole, by its id.',
+  inputSchema: input,
+  outputSchema: output,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  scope: 'notes:read',
+  async handler({ id }, { user, env }) {
+    const note = await notebookOf(env, user.userId).get(id);
+    if (!note) throw new ToolError(noSuchNote(id));
+    return { structured: { note: noteView(note) }, text: noteMarkdown(note) };
+  },
+});

@@ -1,0 +1,179 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AppEnv } from '../src/auth/env';
+import worker from '../src/index';
+import { Browser, hiddenField } from './support/browser';
+import { authorizePath, pkce, type RegisteredClient, redirectOf, registerClient } from './support/oauth';
+
+// Remembered consent and connected apps for a user who signs in through an identity provider
+// (OIDC): the provider is the one thing outside the machine, so only its HTTP is faked here, as
+// in sign-in-oidc.test.ts. A remembered approval skips our consent page, not the provider.
+
+const ISSUER = 'https://idp.account.test';
+const CLIENT_ID = 'mcp-server-client';
+
+const vars = {
+  ...env,
+  OIDC_ISSUER: ISSUER,
+  OIDC_CLIENT_ID: CLIENT_ID,
+  OIDC_CLIENT_SECRET: 'client-secret',
+  OIDC_DISPLAY_NAME: 'Acme SSO',
+} as AppEnv;
+
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+
+let keys: CryptoKeyPair;
+let publicJwk: JsonWebKey;
+/** The nonce of the last authorization request the Worker sent to the provider. */
+let lastNonce = '';
+const realFetch = globalThis.fetch;
+
+async function idToken(nonce: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const encode = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
+  const signed = `${encode({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${encode({
+    iss: ISSUER,
+    aud: CLIENT_ID,
+    sub: 'oidc-user-1',
+    nonce,
+    iat: now,
+    exp: now + 300,
+    email: 'grace@example.com',
+    email_verified: true,
+    name: 'Grace Hopper',
+  })}`;
+  const signature = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    keys.privateKey,
+    new TextEncoder().encode(signed),
+  );
+  return `${signed}.${b64url(new Uint8Array(signature))}`;
+}
+
+async function idp(request: Request): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (pathname === '/.well-known/openid-configuration') {
+    return Response.json({
+      issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/authorize`,
+      token_endpoint: `${ISSUER}/token`,
+      jwks_uri: `${ISSUER}/jwks`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+    });
+  }
+  if (pathname === '/jwks')
+    return Response.json({ keys: [{ ...publicJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] });
+  if (pathname === '/token') {
+    return Response.json({
+      access_token: 'upstream-access-token',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      id_token: await idToken(lastNonce),
+    });
+  }
+  return new Response('not found', { status: 404 });
+}
+
+beforeAll(async () => {
+  keys = (await crypto.subtle.generateKey(
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['sign', 'verify'],
+  )) as CryptoKeyPair;
+  publicJwk = (await crypto.subtle.exportKey('jwk', keys.publicKey)) as JsonWebKey;
+});
+
+beforeEach(() => {
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).origin === ISSUER) return idp(request);
+    return realFetch(input, init);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The provider's side of a redirect the Worker made to it: signs in and comes back to our callback. */
+async function throughProvider(browser: Browser, redirect: Response): Promise<URL> {
+  const providerUrl = new URL(redirect.headers.get('Location') ?? '');
+  expect(providerUrl.origin + providerUrl.pathname).toBe(`${ISSUER}/authorize`);
+  lastNonce = providerUrl.searchParams.get('nonce') ?? '';
+  const state = providerUrl.searchParams.get('state') ?? '';
+  const back = await browser.get(
+    `/signin/oidc/callback?${new URLSearchParams({ iss: ISSUER, code: 'c', state })}`,
+  );
+  return redirectOf(back);
+}
+
+/** An authorization of `client`; answers the consent page with Allow when it shows. */
+async function authorize(browser: Browser, client: RegisteredClient, options: { remember?: boolean } = {}) {
+  const { challenge } = await pkce();
+  const page = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=oidc`);
+  if (page.status === 302) return { consentShown: false, callback: await throughProvider(browser, page) };
+  const html = await page.text();
+  expect(page.status, html).toBe(200);
+  const fields: Record<string, string> = {
+    handle: hiddenField(html, 'handle'),
+    scope: 'mcp',
+    decision: 'approve',
+    sign_in_with: 'oidc',
+  };
+  if (options.remember) fields.remember = 'yes';
+  const approved = await browser.postForm('/authorize', fields);
+  expect(approved.status).toBe(302);
+  return { consentShown: true, html, callback: await throughProvider(browser, approved) };
+}
+
+describe('a user who signs in through OIDC', () => {
+  it('remembers consent, still going through the provider; lists and revokes the app', async () => {
+    const fetcher = (request: Request) => worker.fetch(request, vars, createExecutionContext());
+    const browser = new Browser(undefined, fetcher);
+    const client = await registerClient({ client_name: 'OIDC user app' });
+
+    // Not signed in yet: the consent page names the provider, and offers no "remember" (no user yet).
+    const first = await authorize(browser, client);
+    expect(first.html).not.toContain('name="remember"');
+    expect(first.callback.searchParams.get('code')).toBeTruthy();
+
+    // Signed in now: the page offers it; approving with it ticked remembers the approval.
+    const second = await authorize(browser, client, { remember: true });
+    expect(second.html).toContain('name="remember"');
+    expect(browser.cookies.has('__Host-oauth-approvals')).toBe(true);
+
+    // The next authorization skips our page and goes straight to the provider, then to the app.
+    const third = await authorize(browser, client);
+    expect(third.consentShown).toBe(false);
+    expect(third.callback.searchParams.get('code')).toBeTruthy();
+    expect(third.callback.searchParams.get('state')).toBe('state-123');
+
+    // The account page lists it (the name from the client record), remembered in this browser.
+    const account = await browser.get('/account');
+    const html = await account.text();
+    expect(account.status, html).toBe(200);
+    expect(html).toContain('<span class="client-name">OIDC user app</span>');
+    expect(html).toContain('Remembered in this browser');
+
+    // Revoked: the page again.
+    const revoked = await browser.postForm('/account/revoke', {
+      csrf: hiddenField(html, 'csrf'),
+      grant: hiddenField(html, 'grant'),
+    });
+    expect(revoked.status).toBe(303);
+    expect((await authorize(browser, client)).consentShown).toBe(true);
+  });
+});

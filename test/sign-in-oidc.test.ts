@@ -1,0 +1,390 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AppEnv } from '../src/auth/env';
+import worker from '../src/index';
+import { Browser, type Fetcher, hiddenField } from './support/browser';
+import { authorizePath, pkce, type RegisteredClient, redirectOf, registerClient } from './support/oauth';
+
+// The identity provider is the one thing outside the machine, so only its HTTP is faked here:
+// `fetch` to https://idp.test answers discovery, JWKS, token and UserInfo requests, and the ID
+// token is signed (or mis-signed) by a key made in this test. What a real provider does is
+// proven end to end in test/e2e/oidc.test.ts; here are the answers a real one would not give.
+
+const ISSUER = 'https://idp.test';
+const CLIENT_ID = 'mcp-server-client';
+
+const oidcEnv = (extra: Partial<AppEnv> = {}) =>
+  ({
+    ...env,
+    OIDC_ISSUER: ISSUER,
+    OIDC_CLIENT_ID: CLIENT_ID,
+    OIDC_CLIENT_SECRET: 'client-secret',
+    OIDC_DISPLAY_NAME: 'Acme SSO',
+    ALLOWED_EMAIL_DOMAINS: 'example.com',
+    ...extra,
+  }) as AppEnv;
+
+const workerWith =
+  (vars: AppEnv): Fetcher =>
+  (request) =>
+    worker.fetch(request, vars, createExecutionContext());
+
+const encoder = new TextEncoder();
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+
+async function rsaKey() {
+  return (await crypto.subtle.generateKey(
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['sign', 'verify'],
+  )) as CryptoKeyPair;
+}
+
+async function jwt(key: CryptoKey, claims: Record<string, unknown>): Promise<string> {
+  const header = b64url(encoder.encode(JSON.stringify({ alg: 'RS256', kid: 'k1', typ: 'JWT' })));
+  const payload = b64url(encoder.encode(JSON.stringify(claims)));
+  const signature = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    key,
+    encoder.encode(`${header}.${payload}`),
+  );
+  return `${header}.${payload}.${b64url(new Uint8Array(signature))}`;
+}
+
+let signingKey: CryptoKeyPair;
+let otherKey: CryptoKeyPair;
+let publicJwk: JsonWebKey;
+
+/** What the fake provider puts in the next ID token, and how it signs it. */
+interface IdTokenPlan {
+  claims: (nonce: string) => Record<string, unknown>;
+  key?: CryptoKey;
+}
+
+let plan: IdTokenPlan;
+/** The nonce of the last authorization request the Worker sent to the provider. */
+let lastNonce = '';
+const realFetch = globalThis.fetch;
+
+function goodClaims(nonce: string): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: ISSUER,
+    aud: CLIENT_ID,
+    sub: 'user-123',
+    nonce,
+    iat: now,
+    exp: now + 300,
+    email: 'ada@example.com',
+    email_verified: true,
+    name: 'Ada Lovelace',
+  };
+}
+
+async function idp(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === '/.well-known/openid-configuration') {
+    return Response.json({
+      issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/authorize`,
+      token_endpoint: `${ISSUER}/token`,
+      jwks_uri: `${ISSUER}/jwks`,
+      userinfo_endpoint: `${ISSUER}/userinfo`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+    });
+  }
+  if (url.pathname === '/jwks')
+    return Response.json({ keys: [{ ...publicJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] });
+  if (url.pathname === '/token') {
+    const form = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
+    if (form.get('grant_type') !== 'authorization_code' || !form.get('code_verifier')) {
+      return Response.json({ error: 'invalid_request' }, { status: 400 });
+    }
+    return Response.json({
+      access_token: 'upstream-access-token',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: 'upstream-refresh-token',
+      id_token: await jwt(plan.key ?? signingKey.privateKey, plan.claims(lastNonce)),
+    });
+  }
+  return new Response('not found', { status: 404 });
+}
+
+beforeAll(async () => {
+  signingKey = await rsaKey();
+  otherKey = await rsaKey();
+  publicJwk = (await crypto.subtle.exportKey('jwk', signingKey.publicKey)) as JsonWebKey;
+});
+
+beforeEach(() => {
+  plan = { claims: goodClaims };
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).origin === ISSUER) return idp(request);
+    if (new URL(request.url).origin === 'https://down.test')
+      return new Response('unavailable', { status: 503 });
+    return realFetch(input, init);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+interface Started {
+  browser: Browser;
+  client: RegisteredClient;
+  /** The provider's authorization URL the Worker redirected to after Allow. */
+  providerUrl: URL;
+  state: string;
+}
+
+/** Authorization request → consent page ("you sign in with Acme SSO next") → Allow → provider. */
+async function startAuthorization(vars = oidcEnv()): Promise<Started> {
+  const fetcher = workerWith(vars);
+  const client = await registerClient();
+  const browser = new Browser(undefined, fetcher);
+  const { challenge } = await pkce();
+  const path = `${authorizePath(client, challenge)}&sign_in_with=oidc`;
+  const consent = await browser.get(path);
+  const html = await consent.text();
+  expect(consent.status, html).toBe(200);
+  expect(html).toContain('You sign in with');
+  expect(consent.headers.get('Content-Security-Policy')).toContain(
+    `form-action 'self' http://127.0.0.1:33418 ${ISSUER}`,
+  );
+  const approved = await browser.postForm('/authorize', {
+    handle: hiddenField(html, 'handle'),
+    scope: 'mcp',
+    decision: 'approve',
+    sign_in_with: 'oidc',
+  });
+  expect(approved.status).toBe(302);
+  const providerUrl = new URL(approved.headers.get('Location') ?? '');
+  expect(providerUrl.origin + providerUrl.pathname).toBe(`${ISSUER}/authorize`);
+  lastNonce = providerUrl.searchParams.get('nonce') ?? '';
+  return { browser, client, providerUrl, state: providerUrl.searchParams.get('state') ?? '' };
+}
+
+function callback(browser: Browser, params: Record<string, string>): Promise<Response> {
+  return browser.get(`/signin/oidc/callback?${new URLSearchParams({ iss: ISSUER, ...params })}`);
+}
+
+async function transactionKey(state: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(state));
+  return `transaction:${[...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+describe('OIDC sign-in during an authorization', () => {
+  it('sends the provider PKCE S256, state, nonce and our callback; a valid ID token completes it', async () => {
+    const { browser, providerUrl, state } = await startAuthorization();
+    expect(providerUrl.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(providerUrl.searchParams.get('redirect_uri')).toBe('http://localhost/signin/oidc/callback');
+    expect(providerUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(providerUrl.searchParams.get('scope')).toBe('openid email profile');
+    expect(lastNonce.length).toBeGreaterThanOrEqual(32);
+    const done = await callback(browser, { code: 'the-code', state });
+    const back = redirectOf(done);
+    expect(back.searchParams.get('code')).toBeTruthy();
+    expect(back.searchParams.get('state')).toBe('state-123');
+    expect(browser.cookies.has('__Host-session')).toBe(true);
+  });
+
+  it.each([
+    ['another audience', (nonce: string) => ({ ...goodClaims(nonce), aud: 'someone-else' })],
+    ['another issuer', (nonce: string) => ({ ...goodClaims(nonce), iss: 'https://evil.test' })],
+    ['another nonce', (nonce: string) => ({ ...goodClaims(nonce), nonce: `${nonce}x` })],
+    ['no nonce', (nonce: string) => ({ ...goodClaims(nonce), nonce: undefined })],
+    [
+      'an expired ID token',
+      (nonce: string) => ({ ...goodClaims(nonce), exp: Math.floor(Date.now() / 1000) - 3600 }),
+    ],
+  ])(
+    'refuses an ID token with %s: our page, a way back with access_denied, no session',
+    async (_, claims) => {
+      const { browser, state } = await startAuthorization();
+      plan = { claims };
+      const refused = await callback(browser, { code: 'the-code', state });
+      const html = await refused.text();
+      expect(refused.status, html).toBe(400);
+      expect(html).toContain('The sign-in with Acme SSO could not be verified.');
+      expect(html).toMatch(
+        /href="http:\/\/127\.0\.0\.1:33418\/callback\?error=access_denied&amp;[^"]*state=state-123/,
+      );
+      expect(browser.cookies.has('__Host-session')).toBe(false);
+    },
+  );
+
+  it("refuses an ID token signed with a key that is not in the provider's JWKS", async () => {
+    const { browser, state } = await startAuthorization();
+    plan = { claims: goodClaims, key: otherKey.privateKey };
+    const refused = await callback(browser, { code: 'the-code', state });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('could not be verified');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('refuses a callback with a missing, wrong or replayed state, or one opened in another browser', async () => {
+    const { browser, state } = await startAuthorization();
+    const missing = await callback(browser, { code: 'the-code' });
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain('This sign-in has expired');
+    const wrong = await callback(browser, { code: 'the-code', state: `${state}x` });
+    expect(wrong.status).toBe(400);
+
+    const otherBrowser = new Browser(undefined, workerWith(oidcEnv()));
+    const foreign = await callback(otherBrowser, { code: 'the-code', state });
+    expect(foreign.status).toBe(400);
+    expect(otherBrowser.cookies.has('__Host-session')).toBe(false);
+
+    expect((await callback(browser, { code: 'the-code', state })).status).toBe(302); // the real one, once
+    const replayed = await callback(browser, { code: 'the-code', state });
+    expect(replayed.status).toBe(400);
+    expect(await replayed.text()).toContain('This sign-in has expired');
+  });
+
+  it('refuses an expired state (its record gone from KV, as its 10-minute TTL does)', async () => {
+    const { browser, state } = await startAuthorization();
+    await env.OAUTH_KV.delete(await transactionKey(state));
+    const expired = await callback(browser, { code: 'the-code', state });
+    expect(expired.status).toBe(400);
+    expect(await expired.text()).toContain('This sign-in has expired');
+  });
+
+  it('an unverified email does not pass the email allowlist: refused, access_denied, no session', async () => {
+    const { browser, state } = await startAuthorization();
+    plan = { claims: (nonce) => ({ ...goodClaims(nonce), email_verified: false }) };
+    const refused = await callback(browser, { code: 'the-code', state });
+    const html = await refused.text();
+    expect(refused.status).toBe(403);
+    expect(html).toContain('This account may not use this server');
+    expect(html).toContain('Acme SSO did not confirm an email address');
+    expect(html).toContain('error=access_denied');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('the provider answering error=access_denied sends the app access_denied at once', async () => {
+    const { browser, state } = await startAuthorization();
+    const denied = redirectOf(await callback(browser, { error: 'access_denied', state }));
+    expect(denied.searchParams.get('error')).toBe('access_denied');
+    expect(denied.searchParams.get('state')).toBe('state-123');
+    expect(denied.searchParams.get('iss')).toBe('http://localhost');
+  });
+});
+
+describe('OIDC sign-in from the start page (not part of an authorization)', () => {
+  async function start(browser: Browser) {
+    const response = await browser.get('/signin/oidc?return_to=%2F');
+    expect(response.status).toBe(303);
+    const providerUrl = new URL(response.headers.get('Location') ?? '');
+    lastNonce = providerUrl.searchParams.get('nonce') ?? '';
+    return providerUrl.searchParams.get('state') ?? '';
+  }
+
+  it('signs in and returns to the start page; the state works once, in this browser only', async () => {
+    const fetcher = workerWith(oidcEnv());
+    const browser = new Browser(undefined, fetcher);
+    const state = await start(browser);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(true);
+
+    const stranger = new Browser(undefined, fetcher);
+    expect((await callback(stranger, { code: 'the-code', state })).status).toBe(400);
+
+    const done = await callback(browser, { code: 'the-code', state });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('Location')).toBe('/');
+    expect(browser.cookies.has('__Host-session')).toBe(true);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+    expect((await callback(browser, { code: 'the-code', state })).status).toBe(400);
+  });
+
+  it('refuses its state after 10 minutes', async () => {
+    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const state = await start(browser);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 11 * 60 * 1000);
+      const expired = await callback(browser, { code: 'the-code', state });
+      expect(expired.status).toBe(400);
+      expect(browser.cookies.has('__Host-session')).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('configuration problems', () => {
+  it.each([
+    ['a client id without a secret', { OIDC_CLIENT_SECRET: '' }, 'OIDC_CLIENT_SECRET is not set.'],
+    [
+      'an http issuer on a public host',
+      { OIDC_ISSUER: 'http://idp.example.com' },
+      'OIDC_ISSUER must be an https URL',
+    ],
+    ['scopes without openid', { OIDC_SCOPES: 'email profile' }, 'OIDC_SCOPES must include openid.'],
+    [
+      'an issuer that does not answer discovery',
+      { OIDC_ISSUER: 'https://down.test' },
+      'did not answer OpenID Connect discovery',
+    ],
+  ])('%s: a clear page (503, not 500) and a JSON log line', async (_, vars, logged) => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const browser = new Browser(undefined, workerWith(oidcEnv(vars as Partial<AppEnv>)));
+    const response = await browser.get('/signin/oidc?return_to=%2F');
+    const html = await response.text();
+    expect(response.status).toBe(503);
+    expect(html).toContain('Sign-in with Acme SSO is not available');
+    const line = errors.mock.calls
+      .map(([text]) => String(text))
+      .find((text) => text.includes('sign_in_misconfigured'));
+    expect(line).toBeDefined();
+    const entry = JSON.parse(line ?? '{}') as { provider: string; problems: string[] };
+    expect(entry.provider).toBe('oidc');
+    expect(entry.problems.join(' ')).toContain(logged);
+    expect(line).not.toContain('client-secret');
+  });
+
+  it('is reported on the authorization path too, before the consent page', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const client = await registerClient();
+    const { challenge } = await pkce();
+    const browser = new Browser(undefined, workerWith(oidcEnv({ OIDC_CLIENT_SECRET: '' })));
+    const response = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=oidc`);
+    expect(response.status).toBe(503);
+  });
+});
+
+describe('the sign-in page', () => {
+  it('lists every configured method, with the demo form on a loopback host', async () => {
+    const vars = oidcEnv({ GITHUB_CLIENT_ID: 'gh', GITHUB_CLIENT_SECRET: 'gh-secret' });
+    const html = await (await new Browser(undefined, workerWith(vars)).get('/signin')).text();
+    expect(html).toContain('href="/signin/oidc?return_to=%2F">Continue with Acme SSO</a>');
+    expect(html).toContain('href="/signin/github?return_to=%2F">Continue with GitHub</a>');
+    expect(html).toContain('name="password"');
+  });
+
+  it('on a public host with one provider, an authorization goes straight to consent for it', async () => {
+    const client = await registerClient();
+    const { challenge } = await pkce();
+    const browser = new Browser('https://mcp.example.com', workerWith(oidcEnv()));
+    const page = await browser.get(authorizePath(client, challenge, { resource: 'https://mcp.example.com' }));
+    const html = await page.text();
+    expect(page.status, html).toBe(200);
+    expect(html).toContain('Acme SSO, after you allow');
+    expect(html).not.toContain('name="password"');
+  });
+});

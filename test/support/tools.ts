@@ -1,0 +1,69 @@
+import { env } from 'cloudflare:workers';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
+import type { Props } from '../../src/auth/props';
+import { effectiveScopes } from '../../src/auth/scopes';
+import { callTool } from '../../src/mcp/server';
+import type { ToolContext, ToolDefinition } from '../../src/tools/define-tool';
+import { tools } from '../../src/tools/index';
+import type { Confirmation } from '../../src/tools/support/confirmation';
+
+/** A signed-in user of their own (a fresh notebook), as the demo sign-in makes them. */
+export function newUser(name = 'user'): Props {
+  const email = `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  return { userId: `demo:${email}`, email, name, provider: 'demo' };
+}
+
+export interface ContextOptions {
+  /** The grant's scopes; all of them by default. */
+  scopes?: string[];
+  /** What asking the user answers; `unavailable` (a client that cannot be asked) by default. */
+  confirmation?: Confirmation;
+}
+
+/** The context the MCP server gives a tool, for `user`, with the real bindings. */
+export function contextFor(user: Props, options: ContextOptions = {}): ToolContext & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    user,
+    env,
+    scopes: effectiveScopes(options.scopes ?? ['mcp', 'notes:read', 'notes:write']),
+    asked,
+    async confirm(request) {
+      asked.push(request.message);
+      return options.confirmation ?? { status: 'unavailable' };
+    },
+  };
+}
+
+export function toolNamed(name: string): ToolDefinition {
+  const tool = tools.find((candidate) => candidate.name === name);
+  if (!tool) throw new Error(`No tool ${name}`);
+  return tool;
+}
+
+/**
+ * Calls a tool through the server's error boundary, with its input parsed by its own schema (as
+ * the SDK does before calling it).
+ */
+export async function call(
+  name: string,
+  input: Record<string, unknown>,
+  context: ToolContext,
+): Promise<CallToolResult & Partial<InputRequiredResult>> {
+  const tool = toolNamed(name);
+  return (await callTool(tool, tool.inputSchema.parse(input), context)) as CallToolResult &
+    Partial<InputRequiredResult>;
+}
+
+/** The text of a result's first content item. */
+export function textOf(result: CallToolResult): string {
+  const first = result.content?.[0];
+  return first?.type === 'text' ? first.text : '';
+}
+
+/** Creates a note through notes_create and returns its id. */
+export async function createNote(context: ToolContext, title: string, body = ''): Promise<string> {
+  const result = await call('notes_create', { title, body }, context);
+  if (result.isError) throw new Error(textOf(result));
+  return (result.structuredContent as { note: { id: string } }).note.id;
+}
