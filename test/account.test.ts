@@ -455,7 +455,9 @@ describe('remembered consent', () => {
     const app = await connectApp(browser, 'Prompting app', { remember: true });
     expect(await consentShown(browser, app.client)).toBe(false);
     const { challenge } = await pkce();
-    const page = await browser.get(authorizePath(app.client, challenge, { extra: { prompt: 'login consent' } }));
+    const page = await browser.get(
+      authorizePath(app.client, challenge, { extra: { prompt: 'login consent' } }),
+    );
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('to use this server as you?');
   });

@@ -1,4 +1,5 @@
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
 import { type AccountNotice, AccountPage } from '../pages/account';
 import { ErrorPage } from '../pages/error';
 import { listConnectedApps, revokeAllConnectedApps, revokeConnectedApp } from './connected-apps';

@@ -1,5 +1,5 @@
 import { AuthorizationError, CimdFetchError } from '@cloudflare/workers-oauth-provider';
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import { safeReturnTo } from '../lib/return-to';
 import { ErrorPage } from '../pages/error';
 import { LandingPage } from '../pages/landing';

@@ -1,5 +1,6 @@
 import { AuthorizationError, type AuthRequest, CimdFetchError } from '@cloudflare/workers-oauth-provider';
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
 import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
 import { grantMetadataFor } from './connected-apps';

@@ -4,7 +4,8 @@ import {
   authorizationErrorRedirect,
   type ResumedUpstream,
 } from '@cloudflare/workers-oauth-provider';
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
 import * as oauth from 'oauth4webapi';
 import { safeReturnTo } from '../../lib/return-to';
 import { ErrorPage } from '../../pages/error';

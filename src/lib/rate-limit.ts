@@ -1,0 +1,48 @@
+import { toBase64Url } from './base64url';
+import { log } from './log';
+
+/** What each limiter counts, for the log and the message (limits are in wrangler.jsonc). */
+export type LimitName = 'sign_in_ip' | 'sign_in_account' | 'registration_ip' | 'token_client' | 'mcp_user';
+
+/**
+ * The seconds a limited caller is told to wait (`Retry-After`): the period of every limiter in
+ * wrangler.jsonc. The binding does not say when its window ends, so this is the longest wait.
+ */
+export const RETRY_AFTER_SECONDS = 60;
+
+const encoder = new TextEncoder();
+
+/**
+ * Whether one more request counted under `value` is within `limiter`'s limit. The key is a
+ * SHA-256 of the limit's name and the value, so no address, email or client id reaches the
+ * limiter as it is, and limits sharing a binding never share a counter. A limiter that fails
+ * lets the request through (and logs it): an outage of rate limiting must not be an outage.
+ */
+export async function withinLimit(limiter: RateLimit, name: LimitName, value: string): Promise<boolean> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`${name}:${value}`));
+  const key = toBase64Url(new Uint8Array(digest));
+  try {
+    const { success } = await limiter.limit({ key });
+    if (!success) log('warn', 'rate_limited', { limit: name });
+    return success;
+  } catch (error) {
+    log('error', 'rate_limit_failed', { limit: name, error: String(error) });
+    return true;
+  }
+}
+
+/** The client's IP address as Cloudflare saw it; one shared key where there is none (locally). */
+export function clientAddress(request: Request): string {
+  return request.headers.get('CF-Connecting-IP') ?? 'local';
+}
+
+/** A 429 for a protocol endpoint: an OAuth-style JSON error with `Retry-After` (RFC 6585 §4). */
+export function tooManyRequests(message: string): Response {
+  return Response.json(
+    { error: 'temporarily_unavailable', error_description: `${message} Try again in a minute.` },
+    {
+      status: 429,
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' },
+    },
+  );
+}
