@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Props } from '../auth/props';
 import type { Scope } from '../auth/scopes';
+import { cachedJsonSchema } from '../lib/cached-json-schema';
 import type { AskUser, Confirmation, ConfirmationRequest } from './support/confirmation';
 
 /**
@@ -62,6 +63,8 @@ export interface ToolOutput<T> {
 export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
   definition: ToolDefinition<Input, Output>,
 ): ToolDefinition<Input, Output> {
+  cachedJsonSchema(definition.inputSchema);
+  cachedJsonSchema(definition.outputSchema);
   return definition;
 }
 
