@@ -7,7 +7,31 @@ import { defineConfig } from 'vitest/config';
  * against `wrangler dev` (`npm run test:e2e`), not here.
  */
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.jsonc' },
+      // The tests sign in, register and call tools far more often than a person does, all from
+      // one address: the product's limiters are raised here. test/rate-limits.test.ts swaps in
+      // LOW_LIMITER (2 per minute) to reach a limit in a few requests.
+      miniflare: {
+        ratelimits: {
+          ...Object.fromEntries(
+            [
+              'SIGN_IN_IP_LIMITER',
+              'SIGN_IN_ACCOUNT_LIMITER',
+              'REGISTER_IP_LIMITER',
+              'TOKEN_CLIENT_LIMITER',
+              'MCP_USER_LIMITER',
+            ].map((name, index) => [
+              name,
+              { namespace_id: String(9001 + index), simple: { limit: 100_000, period: 60 } },
+            ]),
+          ),
+          LOW_LIMITER: { namespace_id: '9100', simple: { limit: 2, period: 60 } },
+        },
+      },
+    }),
+  ],
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**', 'node_modules/**'],

@@ -14,7 +14,7 @@ import { bundleSize } from './lib/bundle.mjs';
 import { concurrentLoop, fetchPost, httpLoad, median, openSseSession } from './lib/load.mjs';
 import { authorizeWithSession, obtainAccessToken, signIn } from './lib/oauth.mjs';
 import { renderTable } from './lib/report.mjs';
-import { cpuMs, ROOT, startWorker } from './lib/server.mjs';
+import { benchConfig, cpuMs, ROOT, startWorker } from './lib/server.mjs';
 
 const HELP = `Usage: npm run bench [-- options]
 
@@ -581,7 +581,12 @@ async function start(name) {
   const worker =
     name === 'trivial'
       ? await startWorker({ name, config: TRIVIAL_CONFIG, readyPath: '/', extraArgs: WRANGLER_DEV_FLAGS })
-      : await startWorker({ name, readyPath: '/assets/style.css', extraArgs: WRANGLER_DEV_FLAGS });
+      : await startWorker({
+          name,
+          config: benchConfig(),
+          readyPath: '/assets/style.css',
+          extraArgs: WRANGLER_DEV_FLAGS,
+        });
   running.add(worker);
   return worker;
 }

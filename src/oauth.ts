@@ -4,6 +4,7 @@ import { recordingGrantUse } from './auth/grant-activity';
 import { checkRegistration } from './auth/registration';
 import { BASE_SCOPE, SUPPORTED_SCOPES } from './auth/scopes';
 import { refreshUpstreamTokens } from './auth/sign-in/refresh';
+import { log } from './lib/log';
 import { mcpRoutes } from './mcp/routes';
 
 /** Paths that carry MCP and need a token for this server. */
@@ -38,7 +39,7 @@ export function oauthOptions(origin: string): OAuthProviderOptions<Env> {
     // provider has revoked access (src/auth/sign-in/refresh.ts).
     tokenExchangeCallback: refreshUpstreamTokens,
     onError({ code, status, internal }) {
-      console.warn(JSON.stringify({ event: 'oauth_error', code, status, reason: internal?.reason }));
+      log('warn', 'oauth_error', { error: code, status, reason: internal?.reason });
     },
   };
 }

@@ -3,15 +3,15 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
-import { Browser, hiddenField, ORIGIN } from './support/browser';
+import { Browser, hiddenField, ORIGIN, send } from './support/browser';
 import { mcpPost, modernRequest } from './support/mcp';
 import {
   authorizePath,
   exchangeCode,
   pkce,
+  REDIRECT_URI,
   type RegisteredClient,
   redirectOf,
-  registerClient,
   signIn,
   type Tokens,
   tokenRequest,
@@ -84,6 +84,30 @@ async function authorize(
   const exchanged = await exchangeCode({ ...client, redirect_uris: [redirectUri] }, code, verifier);
   expect(exchanged.status).toBe(200);
   return { client, consentHtml, tokens: (await exchanged.json()) as Tokens };
+}
+
+/**
+ * Registers a public client (RFC 7591) as test/support/oauth.ts does, each from an address of its
+ * own: this file registers dozens of apps, more than registrations are allowed per address.
+ */
+async function registerClient(overrides: Record<string, unknown> = {}): Promise<RegisteredClient> {
+  const response = await send('/oauth/register', {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'CF-Connecting-IP': `2001:db8::${crypto.randomUUID().slice(0, 4)}`,
+    },
+    body: JSON.stringify({
+      client_name: 'Test client',
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...overrides,
+    }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as RegisteredClient;
 }
 
 /** Registers an app named `name` and connects it in `browser`. */

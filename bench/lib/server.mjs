@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,4 +205,21 @@ export function cpuMs(pid) {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * The product's wrangler.jsonc with its rate limits raised out of the way (the bench makes 200
+ * grants and thousands of MCP calls from one address in a minute), written to
+ * .wrangler/bench-wrangler.json; returns its path. Everything else is the product's.
+ */
+export function benchConfig() {
+  const source = readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8');
+  const config = JSON.parse(source.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'));
+  config.main = '../src/index.ts';
+  delete config.$schema;
+  for (const limiter of config.ratelimits ?? []) limiter.simple.limit = 1_000_000;
+  mkdirSync(join(ROOT, '.wrangler'), { recursive: true });
+  const path = join(ROOT, '.wrangler', 'bench-wrangler.json');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import { log } from '../lib/log';
 import { type AccountNotice, AccountPage } from '../pages/account';
 import { ErrorPage } from '../pages/error';
 import { listConnectedApps, revokeAllConnectedApps, revokeConnectedApp } from './connected-apps';
@@ -42,9 +43,7 @@ accountRoutes.post('/account/revoke', async (c) => {
       404,
     );
   }
-  console.log(
-    JSON.stringify({ event: 'grant_revoked', userId: user.userId, clientId: revoked.clientId, count: 1 }),
-  );
+  log('info', 'grant_revoked', { userId: user.userId, clientId: revoked.clientId, count: 1 });
   return c.redirect('/account?notice=revoked', 303);
 });
 
@@ -53,7 +52,7 @@ accountRoutes.post('/account/revoke-all', async (c) => {
   if (checked instanceof Response) return checked;
   const { user } = checked;
   const { revoked, remaining } = await revokeAllConnectedApps(c.env, user);
-  console.log(JSON.stringify({ event: 'grant_revoked', userId: user.userId, count: revoked.length }));
+  log('info', 'grant_revoked', { userId: user.userId, count: revoked.length });
   return c.redirect(`/account?notice=${remaining ? 'revoked-some' : 'revoked-all'}`, 303);
 });
 

@@ -1,6 +1,9 @@
 import { AuthorizationError, CimdFetchError } from '@cloudflare/workers-oauth-provider';
 import { Hono } from 'hono/tiny';
+import { log } from '../lib/log';
+import { clientAddress, RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
 import { safeReturnTo } from '../lib/return-to';
+import { StorageUnavailable } from '../lib/storage-errors';
 import { ErrorPage } from '../pages/error';
 import { LandingPage } from '../pages/landing';
 import { STYLESHEET } from '../pages/style';
@@ -43,13 +46,29 @@ pages.post('/signin', async (c) => {
   const returnTo = safeReturnTo(form?.get('return_to'));
   if (!form || !isSameSiteForm(c, form.get('csrf'))) return expiredForm(c);
   if (!isDemoSignInEnabled(c.env, new URL(c.req.url))) return signInPage(c, returnTo, undefined, 403);
-  const user = demoUser(form.get('email'), form.get('password'));
+  // Attempts per address, and per account whatever the address (wrangler.jsonc).
+  const email = form.get('email');
+  const account = typeof email === 'string' ? email.trim().toLowerCase() : '';
+  if (
+    !(await withinLimit(c.env.SIGN_IN_IP_LIMITER, 'sign_in_ip', clientAddress(c.req.raw))) ||
+    !(await withinLimit(c.env.SIGN_IN_ACCOUNT_LIMITER, 'sign_in_account', account))
+  ) {
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return c.html(
+      <ErrorPage
+        title="Too many sign-in attempts"
+        message="There were too many sign-in attempts from your address or for this account."
+        hint="Wait a minute, then go back and try again."
+      />,
+      429,
+    );
+  }
+  const user = demoUser(email, form.get('password'));
   if (typeof user === 'string') {
-    const email = form.get('email');
     return signInPage(c, returnTo, { error: user, email: typeof email === 'string' ? email : '' }, 400);
   }
   await startSession(c, user);
-  console.log(JSON.stringify({ event: 'sign_in', provider: user.provider, userId: user.userId }));
+  log('info', 'sign_in', { provider: user.provider, userId: user.userId });
   return c.redirect(returnTo, 303);
 });
 
@@ -76,9 +95,20 @@ pages.onError((error, c) => {
     // Thrown past a route that should have caught it: still the client's fault, not ours.
     return c.html(<ErrorPage title="This request cannot be completed" message={describeError(error)} />, 400);
   }
-  console.error(
-    JSON.stringify({ event: 'page_failed', path: new URL(c.req.url).pathname, error: String(error) }),
-  );
+  const path = new URL(c.req.url).pathname;
+  if (error instanceof StorageUnavailable) {
+    log('error', 'storage_unavailable', { path, operation: error.operation });
+    c.header('Retry-After', '5');
+    return c.html(
+      <ErrorPage
+        title="Temporarily unavailable"
+        message="The server could not reach its storage, so nothing was done."
+        hint="Try again in a moment. If you were connecting an app, start again from the app."
+      />,
+      503,
+    );
+  }
+  log('error', 'page_failed', { path, error: String(error) });
   return c.html(
     <ErrorPage
       title="Something went wrong"

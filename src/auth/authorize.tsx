@@ -1,17 +1,19 @@
 import { AuthorizationError, type AuthRequest, CimdFetchError } from '@cloudflare/workers-oauth-provider';
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import { log } from '../lib/log';
 import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
 import { grantMetadataFor } from './connected-apps';
 import { completeRememberedConsent, rememberFor } from './consent-memory';
+import { offeredScopes, recordOffer } from './consent-scopes';
 import type { AppEnv } from './env';
 import { grantUserId } from './grant-user';
 import { type SignedInUser, signedInUser } from './props';
-import { describeError, formOf, signInPage } from './responses';
-import { scopesToGrant } from './scopes';
+import { describeError, expiredForm, formOf, signInPage } from './responses';
+import { BASE_SCOPE, scopesToGrant } from './scopes';
 import { contentSecurityPolicy } from './security-headers';
-import { csrfToken, readSession } from './session';
+import { csrfToken, isCrossSite, readSession } from './session';
 import { configuredUpstream, prepareUpstream, signInChoices } from './sign-in/methods';
 import { beginUpstreamAuthorization, misconfiguredPage, SIGN_IN_WITH } from './sign-in/routes';
 import { ConfigurationProblem, type UpstreamMethod } from './sign-in/upstream';
@@ -70,6 +72,8 @@ authorizeRoutes.get('/authorize', async (c) => {
     if (remembered) return remembered;
   }
   const consent = await oauth.beginConsent(request);
+  const offered = scopesToGrant(details.scope);
+  await recordOffer(c.env.OAUTH_KV, consent.handle, offered);
   for (const [name, value] of consent.headers) {
     if (name.toLowerCase() === 'set-cookie') continue;
     if (name.toLowerCase() === 'content-security-policy') continue;
@@ -85,7 +89,7 @@ authorizeRoutes.get('/authorize', async (c) => {
     <ConsentPage
       details={details}
       handle={consent.handle}
-      scopes={scopesToGrant(details.scope)}
+      scopes={offered}
       user={user}
       signInWith={upstream ? { id: upstream.id, name: upstream.displayName(c.env) } : undefined}
       csrf={csrfToken(c)}
@@ -95,6 +99,9 @@ authorizeRoutes.get('/authorize', async (c) => {
 
 authorizeRoutes.post('/authorize', async (c) => {
   const oauth = c.env.OAUTH_PROVIDER;
+  // The consent cookie is SameSite=Lax, so a browser does not send it from another site; a post
+  // that says it comes from one is refused all the same, before the handle is touched.
+  if (isCrossSite(c)) return expiredForm(c);
   const form = await formOf(c);
   const handle = form?.get('handle');
   if (!form || typeof handle !== 'string' || handle === '') {
@@ -112,16 +119,13 @@ authorizeRoutes.post('/authorize', async (c) => {
   const user = session && (session.provider === 'demo' || upstream) ? session : null;
   // "Remember my choice" binds the approval to the signed-in user; none without a session.
   const remember = user && form.get('remember') === 'yes' ? await rememberFor(c.env, user) : undefined;
+  // The ticked scopes, within those the page offered (what the app asked for, and the baseline).
+  const offered = (await offeredScopes(c.env.OAUTH_KV, handle)) ?? [BASE_SCOPE];
+  const scope = scopesToGrant(form.getAll('scope').map(String)).filter((name) => offered.includes(name));
   if (form.get('decision') !== 'approve') {
     try {
       const denied = await oauth.denyConsent(c.req.raw, handle);
-      console.log(
-        JSON.stringify({
-          event: 'consent_denied',
-          userId: user?.userId ?? null,
-          clientId: denied.request.clientId,
-        }),
-      );
+      log('info', 'consent_denied', { userId: user?.userId ?? null, clientId: denied.request.clientId });
       return redirectWith(denied.headers, denied.redirectTo);
     } catch (error) {
       return consentFailure(c, error);
@@ -131,7 +135,6 @@ authorizeRoutes.post('/authorize', async (c) => {
     const ready = await prepareUpstream(c.env, upstream);
     if (ready instanceof ConfigurationProblem) return misconfiguredPage(c, upstream);
     try {
-      const scope = scopesToGrant(form.getAll('scope').map(String));
       const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
       return await beginUpstreamAuthorization(c, upstream, ready, approved);
     } catch (error) {
@@ -149,7 +152,6 @@ authorizeRoutes.post('/authorize', async (c) => {
     );
   }
   try {
-    const scope = scopesToGrant(form.getAll('scope').map(String));
     const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
@@ -158,14 +160,7 @@ authorizeRoutes.post('/authorize', async (c) => {
       scope,
       props: signedInUser(user),
     });
-    console.log(
-      JSON.stringify({
-        event: 'consent_given',
-        userId: user.userId,
-        clientId: approved.request.clientId,
-        scope,
-      }),
-    );
+    log('info', 'consent_given', { userId: user.userId, clientId: approved.request.clientId, scope });
     return redirectWith(approved.headers, redirectTo);
   } catch (error) {
     return consentFailure(c, error);

@@ -7,6 +7,7 @@ import {
 } from '@cloudflare/workers-oauth-provider';
 import type { Context } from 'hono';
 import { toBase64Url } from '../lib/base64url';
+import { log } from '../lib/log';
 import type { GrantMetadata } from './connected-apps';
 import type { AppEnv } from './env';
 import { grantUserId } from './grant-user';
@@ -102,9 +103,7 @@ export async function completeRememberedConsent(
   if (!(await isConsentRemembered(c.env, c.req.raw, request, user))) return null;
   const scope = scopesToGrant(request.scope);
   const approved: AuthRequest = { ...request, scope };
-  console.log(
-    JSON.stringify({ event: 'consent_remembered', userId: user.userId, clientId: request.clientId, scope }),
-  );
+  log('info', 'consent_remembered', { userId: user.userId, clientId: request.clientId, scope });
   if (upstream) {
     return beginUpstreamAuthorization(c, upstream.method, upstream.ready, {
       request: approved,

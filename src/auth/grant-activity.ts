@@ -1,4 +1,5 @@
 import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
+import { log } from '../lib/log';
 
 /**
  * "Last used" for the connected-apps page. The library keeps no such time (a grant summary has
@@ -64,7 +65,7 @@ export function recordGrantUse(
   ctx.waitUntil(
     kv.put(key, '', { metadata, expirationTtl: USE_RECORD_TTL_SECONDS }).catch((error: unknown) => {
       recent.delete(key);
-      console.warn(JSON.stringify({ event: 'grant_use_not_recorded', error: String(error) }));
+      log('warn', 'grant_use_not_recorded', { error: String(error) });
     }),
   );
 }

@@ -121,10 +121,18 @@ export function csrfToken(c: AppContext): string {
  * so a browser sends `Origin: null` for their forms; that alone proves nothing either way.
  */
 export function isSameSiteForm(c: AppContext, formToken: unknown): boolean {
-  const fetchSite = c.req.header('Sec-Fetch-Site');
-  if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') return false;
-  const origin = c.req.header('Origin');
-  if (origin !== undefined && origin !== 'null' && origin !== new URL(c.req.url).origin) return false;
+  if (isCrossSite(c)) return false;
   const cookie = getCookie(c, CSRF_COOKIE, 'host');
   return typeof formToken === 'string' && cookie !== undefined && cookie.length > 0 && formToken === cookie;
+}
+
+/**
+ * Whether a request shows a sign of coming from another site: `Sec-Fetch-Site` other than
+ * same-origin or none, or an `Origin` other than ours (`null`, from our no-referrer pages, is not).
+ */
+export function isCrossSite(c: AppContext): boolean {
+  const fetchSite = c.req.header('Sec-Fetch-Site');
+  if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') return true;
+  const origin = c.req.header('Origin');
+  return origin !== undefined && origin !== 'null' && origin !== new URL(c.req.url).origin;
 }

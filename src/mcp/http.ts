@@ -1,4 +1,5 @@
 import { createMcpHandler } from '@modelcontextprotocol/server';
+import { log } from '../lib/log';
 import { buildMcpServer } from './server';
 
 /** Largest MCP request body we read, in bytes (413 above it). */
@@ -12,5 +13,5 @@ export const MAX_MCP_BODY_BYTES = 1_048_576;
 export const mcpHttp = createMcpHandler(({ authInfo }) => buildMcpServer(authInfo), {
   legacy: 'stateless',
   maxRequestBodySize: MAX_MCP_BODY_BYTES,
-  onerror: (error) => console.warn(JSON.stringify({ event: 'mcp_error', message: error.message })),
+  onerror: (error) => log('warn', 'mcp_error', { message: error.message }),
 });

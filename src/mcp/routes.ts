@@ -1,10 +1,15 @@
 import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
 import type { Props } from '../auth/props';
+import { RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
+import { durableObjectCall } from '../lib/storage-errors';
 import { authInfoFor, callerFrom } from './caller';
 import { MAX_MCP_BODY_BYTES, mcpHttp } from './http';
-import type { SseSession } from './sse-session';
+import type { DeliveryResult, SseSession } from './sse-session';
 
 const SESSION_ID = /^[0-9a-f]{32}$/;
+
+/** How long a legacy SSE stream may go without a posted message, unless SSE_IDLE_TIMEOUT_SECONDS says. */
+export const DEFAULT_SSE_IDLE_TIMEOUT_SECONDS = 30 * 60;
 
 /**
  * Every MCP route, reached only with a valid token for this server (the OAuth provider checks
@@ -15,6 +20,7 @@ const SESSION_ID = /^[0-9a-f]{32}$/;
 export const mcpRoutes = {
   async fetch(request: Request, env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
     const { pathname } = new URL(request.url);
+    if (!(await withinLimit(env.MCP_USER_LIMITER, 'mcp_user', ctx.props.userId))) return rateLimited();
     if (pathname === '/mcp' || pathname === '/sse') {
       if (request.method === 'POST')
         return mcpHttp.fetch(request, { authInfo: authInfoFor(callerFrom(ctx)) });
@@ -31,9 +37,12 @@ export const mcpRoutes = {
 
 async function openSseSession(env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
   const sessionId = crypto.randomUUID().replaceAll('-', '');
-  const stream = await sseSession(env, sessionId).open(
-    ctx.props.userId,
-    `/sse/message?sessionId=${sessionId}`,
+  const stream = await durableObjectCall('SseSession.open', () =>
+    sseSession(env, sessionId).open(
+      ctx.props.userId,
+      `/sse/message?sessionId=${sessionId}`,
+      sseIdleTimeoutSeconds(env) * 1000,
+    ),
   );
   return new Response(stream, {
     headers: {
@@ -64,7 +73,9 @@ async function deliverSseMessage(
   } catch {
     return jsonError(400, 'The message is not valid JSON.');
   }
-  const result = await sseSession(env, sessionId).deliver(callerFrom(ctx), body);
+  const result: DeliveryResult = await durableObjectCall('SseSession.deliver', async () =>
+    sseSession(env, sessionId).deliver(callerFrom(ctx), body),
+  );
   if (result === 'unknown-session')
     return jsonError(404, 'No such SSE session. Open a new one with GET /sse.');
   if (result !== 'accepted') {
@@ -79,6 +90,24 @@ async function deliverSseMessage(
 /** The Durable Object of one SSE session, addressed by its id. */
 function sseSession(env: Env, sessionId: string): DurableObjectStub<SseSession> {
   return env.SSE_SESSION.get(env.SSE_SESSION.idFromName(sessionId));
+}
+
+/** SSE_IDLE_TIMEOUT_SECONDS as a positive number of seconds, or the default. */
+function sseIdleTimeoutSeconds(env: Env): number {
+  const seconds = Number(env.SSE_IDLE_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_SSE_IDLE_TIMEOUT_SECONDS;
+}
+
+/** 429 for a user over the MCP request limit: a JSON-RPC error, like every MCP transport error. */
+function rateLimited(): Response {
+  return Response.json(
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32000, message: 'Too many requests from this user. Try again in a minute.' },
+    },
+    { status: 429, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' } },
+  );
 }
 
 function methodNotAllowed(allow: string): Response {

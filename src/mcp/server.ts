@@ -8,6 +8,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { isProps, type Props } from '../auth/props';
 import { allows, effectiveScopes, SCOPES } from '../auth/scopes';
+import { log } from '../lib/log';
 import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
 import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
@@ -115,7 +116,7 @@ export async function callTool(
     if (error instanceof ToolError) {
       return { isError: true, content: [{ type: 'text', text: error.message }] };
     }
-    console.error(JSON.stringify({ event: 'tool_failed', tool: tool.name, error: String(error) }));
+    log('error', 'tool_failed', { tool: tool.name, error: String(error) });
     return { isError: true, content: [{ type: 'text', text: `The tool ${tool.name} failed unexpectedly.` }] };
   }
 }

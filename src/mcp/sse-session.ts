@@ -21,21 +21,34 @@ const encoder = new TextEncoder();
  * One session of the deprecated 2024-11-05 HTTP+SSE transport: holds the event stream opened by
  * `GET /sse` and writes to it the answers to messages posted to `/sse/message?sessionId=…`.
  * The session belongs to the user whose token opened it; for anyone else it does not exist.
- * Nothing is stored: the session lives exactly as long as its stream.
+ * Nothing is stored: the session lives exactly as long as its stream. A stream that gets no posted
+ * message for the idle timeout (keep-alives do not count) is closed, and the object, holding
+ * nothing, is evicted.
  */
 export class SseSession extends DurableObject<Env> {
   #owner: string | undefined;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimeoutMs = 0;
 
-  /** Opens the stream for `owner`; its first event names the endpoint for messages. */
-  async open(owner: string, messageEndpoint: string): Promise<ReadableStream<Uint8Array>> {
+  /**
+   * Opens the stream for `owner`; its first event names the endpoint for messages. The stream is
+   * closed after `idleTimeoutMs` without a posted message.
+   */
+  async open(
+    owner: string,
+    messageEndpoint: string,
+    idleTimeoutMs: number,
+  ): Promise<ReadableStream<Uint8Array>> {
     if (this.#writer) throw new Error('SSE session already open');
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     this.#owner = owner;
     this.#writer = writable.getWriter();
+    this.#idleTimeoutMs = idleTimeoutMs;
     this.#write(`event: endpoint\ndata: ${messageEndpoint}\n\n`);
     this.#keepAlive = setInterval(() => this.#write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    this.#resetIdleTimer();
     return readable;
   }
 
@@ -46,6 +59,7 @@ export class SseSession extends DurableObject<Env> {
    */
   async deliver(caller: McpCaller, body: string): Promise<DeliveryResult> {
     if (!this.#writer || caller.props.userId !== this.#owner) return 'unknown-session';
+    this.#resetIdleTimer();
     const response = await mcpHttp.fetch(
       new Request('https://sse.internal/mcp', {
         method: 'POST',
@@ -66,8 +80,20 @@ export class SseSession extends DurableObject<Env> {
     this.#writer?.write(encoder.encode(chunk)).catch(() => this.#close());
   }
 
+  #resetIdleTimer(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      const writer = this.#writer;
+      this.#close();
+      writer?.close().catch(() => {});
+    }, this.#idleTimeoutMs);
+  }
+
   #close(): void {
     if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#keepAlive = undefined;
+    this.#idleTimer = undefined;
     this.#writer = undefined;
     this.#owner = undefined;
   }

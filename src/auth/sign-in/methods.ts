@@ -1,3 +1,4 @@
+import { log } from '../../lib/log';
 import { isDemoSignInEnabled } from '../demo';
 import type { AppEnv } from '../env';
 import { githubMethod } from './github';
@@ -39,9 +40,7 @@ export async function prepareUpstream(
 ): Promise<ReadyUpstream | ConfigurationProblem> {
   const prepared = await method.prepare(env);
   if (prepared instanceof ConfigurationProblem) {
-    console.error(
-      JSON.stringify({ event: 'sign_in_misconfigured', provider: method.id, problems: prepared.problems }),
-    );
+    log('error', 'sign_in_misconfigured', { provider: method.id, problems: prepared.problems });
   }
   return prepared;
 }

@@ -4,6 +4,7 @@ import {
   type TokenExchangeCallbackOptions,
   type TokenExchangeCallbackResult,
 } from '@cloudflare/workers-oauth-provider';
+import { log } from '../../lib/log';
 import type { AppEnv } from '../env';
 import { isProps, type Props } from '../props';
 import { configuredUpstream, prepareUpstream } from './methods';
@@ -49,16 +50,14 @@ export async function refreshUpstreamTokens(
     tokens = await ready.refresh(props.upstream);
   } catch (error) {
     if (!(error instanceof TransientUpstreamError)) throw error;
-    console.warn(
-      JSON.stringify({ event: 'upstream_refresh_failed', provider: method.id, reason: error.message }),
-    );
+    log('warn', 'upstream_refresh_failed', { provider: method.id, reason: error.message });
     throw new OAuthError('temporarily_unavailable', {
       description: 'The identity provider is not available.',
       statusCode: 503,
     });
   }
   if (tokens === 'revoked') {
-    console.log(JSON.stringify({ event: 'upstream_revoked', provider: method.id, userId: props.userId }));
+    log('info', 'upstream_revoked', { provider: method.id, userId: props.userId });
     throw new OAuthError('invalid_grant', {
       description: 'Access at the identity provider was revoked: sign in again.',
     });

@@ -7,6 +7,7 @@ import {
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import * as oauth from 'oauth4webapi';
+import { log } from '../../lib/log';
 import { safeReturnTo } from '../../lib/return-to';
 import { ErrorPage } from '../../pages/error';
 import { grantMetadataFor } from '../connected-apps';
@@ -133,7 +134,7 @@ function expiredSignIn(c: AppContext) {
 }
 
 function logFailure(method: UpstreamId, reason: string) {
-  console.warn(JSON.stringify({ event: 'sign_in_failed', provider: method, reason }));
+  log('warn', 'sign_in_failed', { provider: method, reason });
 }
 
 /**
@@ -257,14 +258,7 @@ async function finishSignIn(
   const user = userOf(method.id, identity);
   const decision = checkAllowlist(c.env, method.id, identity);
   if (!decision.allowed) {
-    console.log(
-      JSON.stringify({
-        event: 'sign_in_refused',
-        provider: method.id,
-        userId: user.userId,
-        reason: decision.reason,
-      }),
-    );
+    log('info', 'sign_in_refused', { provider: method.id, userId: user.userId, reason: decision.reason });
     const who = user.email || user.name;
     return c.html(
       <ErrorPage
@@ -282,7 +276,7 @@ async function finishSignIn(
   }
 
   await startSession(c, user);
-  console.log(JSON.stringify({ event: 'sign_in', provider: method.id, userId: user.userId }));
+  log('info', 'sign_in', { provider: method.id, userId: user.userId });
   if (!original) return c.redirect(kept.returnTo ?? '/', 303);
 
   const props: Props = { ...user, upstream: identity.tokens };
@@ -293,13 +287,6 @@ async function finishSignIn(
     scope: original.scope,
     props,
   });
-  console.log(
-    JSON.stringify({
-      event: 'consent_given',
-      userId: user.userId,
-      clientId: original.clientId,
-      scope: original.scope,
-    }),
-  );
+  log('info', 'consent_given', { userId: user.userId, clientId: original.clientId, scope: original.scope });
   return c.redirect(redirectTo, 302);
 }

@@ -20,6 +20,8 @@ export interface StartOptions {
   stateDir?: string;
   /** Extra `--var NAME:VALUE` pairs. */
   vars?: Record<string, string>;
+  /** Listen on this port (to restart on the same origin); a free one by default. */
+  port?: number;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -38,7 +40,7 @@ export async function freePort(): Promise<number> {
 
 /** Starts the real `wrangler dev` on a free port with its own local state, and waits until it answers. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const ownState = options.stateDir === undefined;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'mcp-state-'));
   const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir];

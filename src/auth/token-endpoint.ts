@@ -1,0 +1,78 @@
+import { log } from '../lib/log';
+import { grantOfToken } from './grant-activity';
+
+/** What we read of a token endpoint request before the library answers it. */
+export interface TokenRequestSummary {
+  /** From the form body, or from HTTP Basic client authentication (RFC 6749 §2.3.1). */
+  clientId: string | null;
+  grantType: string | null;
+  /** A revocation request (RFC 7009): a `token` and no `grant_type`. */
+  revocation: boolean;
+}
+
+/**
+ * Reads the client id and grant type of a `POST /oauth/token` from a copy of the request, for the
+ * per-client rate limit and the audit log. The library reads and validates the original; a body
+ * that is not a form is summarized as empty, and the library refuses it.
+ */
+export async function summarizeTokenRequest(request: Request): Promise<TokenRequestSummary> {
+  let form: FormData | null = null;
+  const type = request.headers.get('Content-Type') ?? '';
+  if (/^application\/x-www-form-urlencoded/i.test(type)) {
+    try {
+      form = await request.clone().formData();
+    } catch {}
+  }
+  const field = (name: string) => {
+    const value = form?.get(name);
+    return typeof value === 'string' && value !== '' ? value : null;
+  };
+  return {
+    clientId: field('client_id') ?? basicClientId(request.headers.get('Authorization')),
+    grantType: field('grant_type'),
+    revocation: field('grant_type') === null && field('token') !== null,
+  };
+}
+
+function basicClientId(authorization: string | null): string | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return null;
+  try {
+    const decoded = atob(match[1]);
+    const separator = decoded.indexOf(':');
+    return separator > 0 ? decodeURIComponent(decoded.slice(0, separator)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Audit events of the token endpoint, written once the library answered: `token_issued` (a code
+ * exchanged), `token_refreshed`, `token_revoked` (RFC 7009). They name the client, and the grant
+ * and its opaque user id read from the issued token's public part; never a token or a code.
+ */
+export async function auditTokenResponse(summary: TokenRequestSummary, response: Response): Promise<void> {
+  if (response.status !== 200) return;
+  if (summary.revocation) {
+    log('info', 'token_revoked', { clientId: summary.clientId });
+    return;
+  }
+  const event =
+    summary.grantType === 'authorization_code'
+      ? 'token_issued'
+      : summary.grantType === 'refresh_token'
+        ? 'token_refreshed'
+        : null;
+  if (!event) return;
+  let issued: { access_token?: unknown; scope?: unknown } = {};
+  try {
+    issued = await response.clone().json();
+  } catch {}
+  const grant = typeof issued.access_token === 'string' ? grantOfToken(issued.access_token) : null;
+  log('info', event, {
+    clientId: summary.clientId,
+    grantUserId: grant?.userId ?? null,
+    grantId: grant?.grantId ?? null,
+    scope: issued.scope ?? null,
+  });
+}

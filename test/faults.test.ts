@@ -1,0 +1,228 @@
+// KV and Durable Object faults injected through wrappers of the real bindings (support/faults.ts):
+// the Worker answers 503 with a clear message, and nothing is left half-made.
+import { describe, expect, it } from 'vitest';
+import { Browser, hiddenField, send } from './support/browser';
+import { failingDurableObjects, failingKv } from './support/faults';
+import { modernRequest } from './support/mcp';
+import {
+  authorizePath,
+  connect,
+  consentPage,
+  exchangeCode,
+  pkce,
+  registerClient,
+  signIn,
+  type Tokens,
+  tokenRequest,
+} from './support/oauth';
+import { bindings, workerWith } from './support/worker';
+
+/** The Worker with OAUTH_KV failing the operations `fails` picks. */
+function kvFailing(fails: (operation: string, key: string) => boolean) {
+  const kv = failingKv(bindings.OAUTH_KV, fails);
+  return { kv, fetcher: workerWith({ OAUTH_KV: kv }) };
+}
+
+async function expectJson503(response: Response) {
+  expect(response.status).toBe(503);
+  expect(response.headers.get('Retry-After')).toBe('5');
+  expect(await response.json()).toEqual({
+    error: 'temporarily_unavailable',
+    error_description: 'The server could not reach its storage. Try again shortly.',
+  });
+}
+
+async function grantsOf(email: string): Promise<number> {
+  const { grantUserId } = await import('../src/auth/grant-user');
+  const listed = await bindings.OAUTH_KV.list({ prefix: `grant:${await grantUserId(`demo:${email}`)}:` });
+  return listed.keys.length;
+}
+
+describe('a failing KV', () => {
+  it('consent: a failed grant write is our 503 page, with no code sent to the app and no grant', async () => {
+    const email = `fault-consent-${crypto.randomUUID()}@example.com`;
+    const client = await registerClient();
+    const browser = new Browser();
+    const path = authorizePath(client, (await pkce()).challenge);
+    await signIn(browser, path, email);
+    const { handle } = await consentPage(browser, path);
+    const { kv, fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('grant:'));
+    const failing = new Browser(browser.origin, fetcher);
+    for (const [name, value] of browser.cookies) failing.cookies.set(name, value);
+    const response = await failing.postForm('/authorize', { handle, scope: 'mcp', decision: 'approve' });
+    expect(kv.failed).toEqual([expect.stringMatching(/^put grant:/)]);
+    expect(response.status).toBe(503);
+    expect(response.headers.has('Location')).toBe(false);
+    const html = await response.text();
+    expect(html).toContain('Temporarily unavailable');
+    expect(response.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'");
+    expect(await grantsOf(email)).toBe(0);
+  });
+
+  it('code exchange: a failed grant write is a 503, and the code stays unredeemed', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const { verifier, challenge } = await pkce();
+    const path = authorizePath(client, challenge);
+    await signIn(browser, path);
+    const { handle } = await consentPage(browser, path);
+    const approved = await browser.postForm('/authorize', { handle, scope: 'mcp', decision: 'approve' });
+    const code = new URL(approved.headers.get('Location') ?? '').searchParams.get('code') ?? '';
+    const { fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('grant:'));
+    const failed = await send(
+      '/oauth/token',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: client.redirect_uris[0] ?? '',
+          client_id: client.client_id,
+          code_verifier: verifier,
+        }),
+      },
+      undefined,
+      fetcher,
+    );
+    await expectJson503(failed);
+    expect((await exchangeCode(client, code, verifier)).status).toBe(200);
+  });
+
+  it('code exchange: a failed token write is a 503; the code is then cleanly refused (400), no token works', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const { verifier, challenge } = await pkce();
+    const path = authorizePath(client, challenge);
+    await signIn(browser, path);
+    const { handle } = await consentPage(browser, path);
+    const approved = await browser.postForm('/authorize', { handle, scope: 'mcp', decision: 'approve' });
+    const code = new URL(approved.headers.get('Location') ?? '').searchParams.get('code') ?? '';
+    const { fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('token:'));
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirect_uris[0] ?? '',
+      client_id: client.client_id,
+      code_verifier: verifier,
+    });
+    const failed = await send(
+      '/oauth/token',
+      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body },
+      undefined,
+      fetcher,
+    );
+    await expectJson503(failed);
+    const retry = await exchangeCode(client, code, verifier);
+    expect(retry.status).toBe(400);
+    expect(await retry.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('refresh: a failed grant write is a 503, and the same refresh token still works', async () => {
+    const { client, tokens } = await connect();
+    const { fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('grant:'));
+    const fields = {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+    };
+    const failed = await send(
+      '/oauth/token',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+      },
+      undefined,
+      fetcher,
+    );
+    await expectJson503(failed);
+    const retry = await tokenRequest(fields);
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as Tokens).access_token).toEqual(expect.any(String));
+  });
+
+  it('registration: a failed write is a 503 and no client', async () => {
+    const { kv, fetcher } = kvFailing((operation) => operation === 'put');
+    const response = await send(
+      '/oauth/register',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          redirect_uris: ['http://127.0.0.1:1/cb'],
+          token_endpoint_auth_method: 'none',
+        }),
+      },
+      undefined,
+      fetcher,
+    );
+    await expectJson503(response);
+    expect(kv.failed).toEqual([expect.stringMatching(/^put client:/)]);
+  });
+
+  it('MCP: a failed token lookup is a 503, not a 401 that would send the user to sign in again', async () => {
+    const { tokens } = await connect();
+    const { fetcher } = kvFailing((operation, key) => operation === 'get' && key.startsWith('token:'));
+    const { body, headers } = modernRequest('tools/list');
+    const response = await send(
+      '/mcp',
+      {
+        method: 'POST',
+        headers: {
+          ...headers,
+          Authorization: `Bearer ${tokens.access_token}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify(body),
+      },
+      undefined,
+      fetcher,
+    );
+    await expectJson503(response);
+  });
+
+  it('sign-in: a failed session-key read is our 503 page, not signed in', async () => {
+    const browser = new Browser();
+    const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+    const { fetcher } = kvFailing(() => true);
+    const failing = new Browser(browser.origin, fetcher);
+    for (const [name, value] of browser.cookies) failing.cookies.set(name, value);
+    const response = await failing.postForm('/signin', { csrf, email: 'ada@example.com', password: 'pw' });
+    // With SESSION_SECRET unset the key is read from KV, once per isolate: it may be cached.
+    expect([303, 503]).toContain(response.status);
+    if (response.status === 503) {
+      expect(await response.text()).toContain('Temporarily unavailable');
+      expect(failing.cookies.has('__Host-session')).toBe(false);
+    }
+  });
+});
+
+describe('a failing Durable Object', () => {
+  it('GET /sse is a 503 when the session object cannot be reached', async () => {
+    const { tokens } = await connect();
+    const response = await send(
+      '/sse',
+      { headers: { Authorization: `Bearer ${tokens.access_token}`, Accept: 'text/event-stream' } },
+      undefined,
+      workerWith({ SSE_SESSION: failingDurableObjects(bindings.SSE_SESSION) }),
+    );
+    await expectJson503(response);
+  });
+
+  it('POST /sse/message is a 503 when the session object cannot be reached', async () => {
+    const { tokens } = await connect();
+    const response = await send(
+      '/sse/message?sessionId=0123456789abcdef0123456789abcdef',
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${tokens.access_token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      },
+      undefined,
+      workerWith({ SSE_SESSION: failingDurableObjects(bindings.SSE_SESSION) }),
+    );
+    await expectJson503(response);
+  });
+});

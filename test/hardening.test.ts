@@ -1,0 +1,434 @@
+// Negative tests of the hardening issue that the other files do not already cover: each asserts
+// the safe answer to a hostile or broken request (docs/security.md maps threats to tests).
+import { describe, expect, it, vi } from 'vitest';
+import { Browser, hiddenField, ORIGIN, send } from './support/browser';
+import { answerOf, initializeRequest, mcpPost, modernRequest } from './support/mcp';
+import {
+  authorizePath,
+  connect,
+  consentPage,
+  decide,
+  exchangeCode,
+  pkce,
+  REDIRECT_URI,
+  redirectOf,
+  register,
+  registerClient,
+  signIn,
+  type Tokens,
+  tokenRequest,
+} from './support/oauth';
+import { bindings } from './support/worker';
+
+async function tokenStatus(token: string, init: { path?: string; headers?: Record<string, string> } = {}) {
+  const { body, headers } = modernRequest('tools/list');
+  return (await mcpPost(body, { token, path: init.path, headers: { ...headers, ...init.headers } })).status;
+}
+
+/** An approved authorization for a new client: its code and PKCE verifier, not yet exchanged. */
+async function approvedCode(email = 'ada@example.com') {
+  const client = await registerClient();
+  const browser = new Browser();
+  const { verifier, challenge } = await pkce();
+  const path = authorizePath(client, challenge);
+  await signIn(browser, path, email);
+  const { handle } = await consentPage(browser, path);
+  const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code') ?? '';
+  return { client, code, verifier, browser };
+}
+
+describe('/authorize with a redirect URI the client did not register', () => {
+  it.each([
+    ['a trailing slash', `${REDIRECT_URI}/`],
+    ['an extra query', `${REDIRECT_URI}?extra=1`],
+    ['a fragment', `${REDIRECT_URI}#fragment`],
+    ['another host', 'http://127.0.0.2:33418/callback'],
+    ['a user@host trick', 'http://127.0.0.1:33418@evil.example/callback'],
+    ['userinfo before the registered host', 'http://evil.example@127.0.0.1:33418/callback'],
+    ['non-loopback http', 'http://evil.example/callback'],
+    ['another path', 'http://127.0.0.1:33418/other'],
+    ['https instead of http', 'https://127.0.0.1:33418/callback'],
+  ])('%s: our 400 page, never a redirect there', async (_name, redirectUri) => {
+    const client = await registerClient();
+    const path = authorizePath(client, (await pkce()).challenge, { redirectUri });
+    const response = await new Browser().get(path);
+    expect(response.status).toBe(400);
+    expect(response.headers.has('Location')).toBe(false);
+  });
+
+  it('a loopback redirect URI with another port is allowed, for native apps (RFC 8252 §7.3)', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const { verifier, challenge } = await pkce();
+    const redirectUri = 'http://127.0.0.1:50123/callback';
+    const path = authorizePath(client, challenge, { redirectUri });
+    await signIn(browser, path);
+    const { handle } = await consentPage(browser, path);
+    const redirect = redirectOf(await decide(browser, handle, 'approve'));
+    expect(`${redirect.origin}${redirect.pathname}`).toBe(redirectUri);
+    const response = await tokenRequest({
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code') ?? '',
+      redirect_uri: redirectUri,
+      client_id: client.client_id,
+      code_verifier: verifier,
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('client metadata URIs', () => {
+  it.each(['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'])(
+    'refuses a %s that is not http(s), in any case or padding',
+    async (field) => {
+      for (const uri of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' data:text/html,x', 'vbscript:x']) {
+        const response = await register({
+          client_name: 'Some app',
+          redirect_uris: [REDIRECT_URI],
+          token_endpoint_auth_method: 'none',
+          [field]: uri,
+        });
+        expect(response.status, `${field}=${uri}`).toBe(400);
+        expect(await response.json()).not.toHaveProperty('client_id');
+      }
+    },
+  );
+
+  it('the consent page never loads the logo a client registered', async () => {
+    const client = await registerClient({ logo_uri: 'https://tracker.example/logo.png' });
+    const browser = new Browser();
+    const path = authorizePath(client, (await pkce()).challenge);
+    await signIn(browser, path);
+    const page = await browser.get(path);
+    const html = await page.text();
+    expect(html).not.toContain('tracker.example');
+    expect(html).not.toMatch(/<img/i);
+    expect(page.headers.get('Content-Security-Policy')).toContain("img-src 'self'");
+  });
+});
+
+describe('authorization codes', () => {
+  it('a code redeemed by another client is refused, and the right client can still redeem it', async () => {
+    const { client, code, verifier } = await approvedCode();
+    const other = await registerClient();
+    const stolen = await exchangeCode(other, code, verifier);
+    expect(stolen.status).toBe(400);
+    expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await exchangeCode(client, code, verifier)).status).toBe(200);
+  });
+
+  it('a replayed code is refused, and the token the first redemption got is revoked', async () => {
+    const { client, code, verifier } = await approvedCode();
+    const first = (await (await exchangeCode(client, code, verifier)).json()) as Tokens;
+    expect(await tokenStatus(first.access_token)).toBe(200);
+    const replay = await exchangeCode(client, code, verifier);
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await tokenStatus(first.access_token)).toBe(401);
+    const refresh = await tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: client.client_id,
+    });
+    expect(refresh.status).toBe(400);
+  });
+
+  it('20 parallel redemptions of one code: at most one succeeds, none is a 5xx', async () => {
+    const { client, code, verifier } = await approvedCode();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => exchangeCode(client, code, verifier)),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.every((status) => status < 500)).toBe(true);
+    expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('refresh tokens', () => {
+  it('a refresh token used by another client is refused, and still works for its own', async () => {
+    const { client, tokens } = await connect();
+    const other = await registerClient();
+    const stolen = await tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: other.client_id,
+    });
+    expect(stolen.status).toBe(400);
+    expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' });
+    const own = await tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+    });
+    expect(own.status).toBe(200);
+  });
+
+  it('10 parallel refreshes with one refresh token: no 5xx, and a working token chain remains', async () => {
+    const { client, tokens } = await connect();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        tokenRequest({
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token,
+          client_id: client.client_id,
+        }),
+      ),
+    );
+    expect(responses.every((response) => response.status < 500)).toBe(true);
+    const issued = await Promise.all(
+      responses
+        .filter((response) => response.status === 200)
+        .map((response) => response.json() as Promise<Tokens>),
+    );
+    expect(issued.length).toBeGreaterThan(0);
+    // Every access token issued works.
+    for (const next of issued) expect(await tokenStatus(next.access_token)).toBe(200);
+    // At least one of the new refresh tokens (or the one they rotated from) still refreshes.
+    let chains = 0;
+    for (const candidate of [...issued.map((next) => next.refresh_token), tokens.refresh_token]) {
+      const refreshed = await tokenRequest({
+        grant_type: 'refresh_token',
+        refresh_token: candidate,
+        client_id: client.client_id,
+      });
+      expect(refreshed.status).toBeLessThan(500);
+      if (refreshed.status === 200) {
+        chains++;
+        break;
+      }
+    }
+    expect(chains).toBe(1);
+  });
+});
+
+describe('access tokens that must not work', () => {
+  it('an expired access token gets 401', async () => {
+    const { tokens } = await connect();
+    const [userId, grantId] = tokens.access_token.split(':');
+    const listed = await bindings.OAUTH_KV.list({ prefix: `token:${userId}:${grantId}:` });
+    expect(listed.keys.length).toBe(1);
+    for (const { name } of listed.keys) {
+      const record = (await bindings.OAUTH_KV.get(name, 'json')) as { expiresAt: number };
+      await bindings.OAUTH_KV.put(
+        name,
+        JSON.stringify({ ...record, expiresAt: Math.floor(Date.now() / 1000) - 1 }),
+      );
+    }
+    expect(await tokenStatus(tokens.access_token)).toBe(401);
+  });
+
+  it('a revoked access token gets 401 on /sse as well as /mcp', async () => {
+    const { client, tokens } = await connect();
+    await tokenRequest({ token: tokens.access_token, client_id: client.client_id });
+    expect(await tokenStatus(tokens.access_token)).toBe(401);
+    const sse = await send('/sse', { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    expect(sse.status).toBe(401);
+  });
+
+  it('two Authorization headers (one valid) get 401, never a 5xx', async () => {
+    const { tokens } = await connect();
+    const headers = new Headers({ 'Content-Type': 'application/json' });
+    headers.append('Authorization', `Bearer ${tokens.access_token}`);
+    headers.append('Authorization', 'Bearer garbage');
+    const response = await send('/mcp', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(initializeRequest()),
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it('a token in the query string is not accepted (bearer in the header only)', async () => {
+    const { tokens } = await connect();
+    const response = await send(`/mcp?access_token=${encodeURIComponent(tokens.access_token)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: JSON.stringify(initializeRequest()),
+    });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('bad MCP requests with a valid token', () => {
+  let token = '';
+  const withToken = async () => {
+    if (!token) token = (await connect('mcp-bad@example.com')).tokens.access_token;
+    return token;
+  };
+
+  it('malformed JSON: a JSON-RPC parse error (400), never a 5xx', async () => {
+    const response = await mcpPost('{"jsonrpc": "2.0", "id": 1, "method": ', { token: await withToken() });
+    expect(response.status).toBe(400);
+    expect((await answerOf(response)).error?.code).toBe(-32700);
+  });
+
+  it('a body over 1 MiB: 413', async () => {
+    const huge = JSON.stringify({ ...initializeRequest(), padding: 'x'.repeat(1_048_577) });
+    const response = await mcpPost(huge, { token: await withToken() });
+    expect(response.status).toBe(413);
+  });
+
+  it('an unknown JSON-RPC method: method not found, nothing runs', async () => {
+    const { body, headers } = modernRequest('tools/explode');
+    const response = await mcpPost(body, { token: await withToken(), headers });
+    expect(response.status).toBeLessThan(500);
+    expect((await answerOf(response)).error?.code).toBe(-32601);
+  });
+
+  it('a JSON-RPC batch: refused, never a 5xx', async () => {
+    const batch = [initializeRequest(1), initializeRequest(2)];
+    const response = await mcpPost(batch, { token: await withToken() });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])(
+    'Content-Type %s: 415, never a 5xx',
+    async (type) => {
+      const response = await mcpPost(JSON.stringify(initializeRequest()), {
+        token: await withToken(),
+        headers: { 'Content-Type': type },
+      });
+      expect(response.status).toBe(415);
+    },
+  );
+
+  it.each(['PUT', 'PATCH'])('HTTP %s on /mcp: 405', async (method) => {
+    const response = await send('/mcp', {
+      method,
+      headers: { Authorization: `Bearer ${await withToken()}` },
+    });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe('consent forms', () => {
+  it('a consent POST from another site is refused: no code', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const path = authorizePath(client, (await pkce()).challenge);
+    await signIn(browser, path);
+    const { handle } = await consentPage(browser, path);
+    const response = await browser.postForm(
+      '/authorize',
+      { handle, scope: 'mcp', decision: 'approve' },
+      { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    );
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.headers.get('Location') ?? '').not.toContain('code=');
+  });
+
+  it('ticking a scope the app did not ask for does not grant it', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const { verifier, challenge } = await pkce();
+    const path = authorizePath(client, challenge, { extra: { scope: 'mcp' } });
+    await signIn(browser, path);
+    const { html, handle } = await consentPage(browser, path);
+    expect(html).not.toContain('notes:write');
+    const approved = await decide(browser, handle, 'approve', ['mcp', 'notes:read', 'notes:write']);
+    const code = redirectOf(approved).searchParams.get('code') ?? '';
+    const tokens = (await (await exchangeCode(client, code, verifier)).json()) as Tokens;
+    expect(tokens.scope).toBe('mcp');
+    const { body, headers } = modernRequest('tools/call', {
+      name: 'notes_create',
+      arguments: { title: 't', body: 'b' },
+    });
+    expect((await mcpPost(body, { token: tokens.access_token, headers })).status).toBe(403);
+  });
+});
+
+describe('logs', () => {
+  it('no line of a whole flow contains the token, the code, the password or the client secret', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+    };
+    const spies = [
+      vi.spyOn(console, 'log').mockImplementation(capture),
+      vi.spyOn(console, 'warn').mockImplementation(capture),
+      vi.spyOn(console, 'error').mockImplementation(capture),
+    ];
+    try {
+      const password = 'correct horse battery staple';
+      const secretClient = (await (
+        await register({
+          client_name: 'Confidential app',
+          redirect_uris: [REDIRECT_URI],
+          token_endpoint_auth_method: 'client_secret_post',
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        })
+      ).json()) as { client_id: string; client_secret: string };
+      expect(secretClient.client_secret).toEqual(expect.any(String));
+
+      const browser = new Browser();
+      const { verifier, challenge } = await pkce();
+      const path = authorizePath(
+        {
+          client_id: secretClient.client_id,
+          redirect_uris: [REDIRECT_URI],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+        challenge,
+      );
+      const signInHtml = await (await browser.get(path)).text();
+      await browser.postForm('/signin', {
+        csrf: hiddenField(signInHtml, 'csrf'),
+        return_to: path,
+        email: 'logged@example.com',
+        password,
+      });
+      const { handle } = await consentPage(browser, path);
+      await decide(browser, handle, 'deny');
+      const again = await consentPage(browser, path);
+      const code = redirectOf(await decide(browser, again.handle, 'approve')).searchParams.get('code') ?? '';
+      const exchange = (fields: Record<string, string>) =>
+        tokenRequest({
+          ...fields,
+          client_id: secretClient.client_id,
+          client_secret: secretClient.client_secret,
+        });
+      const first = (await (
+        await exchange({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: verifier,
+          resource: ORIGIN,
+        })
+      ).json()) as Tokens;
+      await exchange({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      });
+      expect(await tokenStatus(first.access_token)).toBe(401); // the replay revoked it
+      const failed = await exchange({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+      expect(failed.status).toBe(400);
+
+      const secrets = [
+        first.access_token,
+        first.refresh_token,
+        code,
+        verifier,
+        password,
+        secretClient.client_secret,
+        handle,
+      ];
+      expect(lines.length).toBeGreaterThan(5);
+      for (const line of lines) {
+        for (const secret of secrets) expect(line).not.toContain(secret);
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        expect(parsed.requestId).toEqual(expect.any(String));
+      }
+      const events = lines.map((line) => (JSON.parse(line) as { event: string }).event);
+      expect(events).toEqual(
+        expect.arrayContaining(['sign_in', 'consent_denied', 'consent_given', 'token_issued', 'oauth_error']),
+      );
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+// Each limit of wrangler.jsonc, reached cheaply: the limiter under test is swapped for
+// LOW_LIMITER (2 per minute, vitest.config.ts), through the Worker's default export.
+import { describe, expect, it } from 'vitest';
+import { Browser, hiddenField, send } from './support/browser';
+import { modernRequest } from './support/mcp';
+import { connect, REDIRECT_URI } from './support/oauth';
+import { bindings, workerWith } from './support/worker';
+
+const low = bindings.LOW_LIMITER;
+
+function expectLimited(response: Response) {
+  expect(response.status).toBe(429);
+  expect(response.headers.get('Retry-After')).toBe('60');
+}
+
+describe('rate limits: a limited request gets 429 with Retry-After and a clear message', () => {
+  it('client registrations per address', async () => {
+    const fetcher = workerWith({ REGISTER_IP_LIMITER: low });
+    const address = `192.0.2.${Math.floor(Math.random() * 250)}`;
+    const registration = () =>
+      send(
+        '/oauth/register',
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': address },
+          body: JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }),
+        },
+        undefined,
+        fetcher,
+      );
+    expect((await registration()).status).toBe(201);
+    expect((await registration()).status).toBe(201);
+    const limited = await registration();
+    expectLimited(limited);
+    expect(await limited.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'Too many client registrations from your address. Try again in a minute.',
+    });
+  });
+
+  it('token requests per client, whatever the grant', async () => {
+    const { client, tokens } = await connect('limited-tokens@example.com');
+    const fetcher = workerWith({ TOKEN_CLIENT_LIMITER: low });
+    const refresh = (refreshToken: string) =>
+      send(
+        '/oauth/token',
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: refreshToken,
+            client_id: client.client_id,
+          }),
+        },
+        undefined,
+        fetcher,
+      );
+    const first = await refresh(tokens.refresh_token);
+    expect(first.status).toBe(200);
+    const next = (await first.json()) as { refresh_token: string };
+    expect((await refresh(next.refresh_token)).status).toBe(200);
+    const limited = await refresh(next.refresh_token);
+    expectLimited(limited);
+    expect(((await limited.json()) as { error_description: string }).error_description).toBe(
+      'Too many token requests for this client. Try again in a minute.',
+    );
+  });
+
+  it('sign-in attempts per account, from any address: our page, not signed in', async () => {
+    const browser = new Browser('http://localhost', workerWith({ SIGN_IN_ACCOUNT_LIMITER: low }));
+    const email = `limited-${crypto.randomUUID()}@example.com`;
+    const attempt = async (address: string) => {
+      browser.cookies.delete('__Host-session');
+      const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+      return browser.postForm('/signin', { csrf, email, password: 'pw' }, { 'CF-Connecting-IP': address });
+    };
+    expect((await attempt('198.51.100.1')).status).toBe(303);
+    expect((await attempt('198.51.100.2')).status).toBe(303);
+    const limited = await attempt('198.51.100.3');
+    expectLimited(limited);
+    expect(await limited.text()).toContain('Too many sign-in attempts');
+    expect(limited.headers.get('Content-Type')).toMatch(/^text\/html/);
+    expect(limited.headers.get('X-Frame-Options')).toBe('DENY');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('sign-in attempts per address, whatever the account', async () => {
+    const browser = new Browser('http://localhost', workerWith({ SIGN_IN_IP_LIMITER: low }));
+    const address = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const attempt = async () => {
+      browser.cookies.delete('__Host-session');
+      const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+      return browser.postForm(
+        '/signin',
+        { csrf, email: `${crypto.randomUUID()}@example.com`, password: 'pw' },
+        { 'CF-Connecting-IP': address },
+      );
+    };
+    expect((await attempt()).status).toBe(303);
+    expect((await attempt()).status).toBe(303);
+    expectLimited(await attempt());
+  });
+
+  it('MCP requests per user, on /mcp and /sse alike', async () => {
+    const { tokens } = await connect(`limited-mcp-${crypto.randomUUID()}@example.com`);
+    const fetcher = workerWith({ MCP_USER_LIMITER: low });
+    const call = (path: string) => {
+      const { body, headers } = modernRequest('tools/list');
+      return send(
+        path,
+        {
+          method: 'POST',
+          headers: {
+            ...headers,
+            Authorization: `Bearer ${tokens.access_token}`,
+            'Content-Type': 'application/json',
+            Accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify(body),
+        },
+        undefined,
+        fetcher,
+      );
+    };
+    expect((await call('/mcp')).status).toBe(200);
+    expect((await call('/sse')).status).toBe(200);
+    const limited = await call('/mcp');
+    expectLimited(limited);
+    expect(await limited.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: 'Too many requests from this user. Try again in a minute.' },
+    });
+  });
+
+  it('a limiter that fails lets requests through', async () => {
+    const broken = { limit: () => Promise.reject(new Error('limiter down')) };
+    const response = await send(
+      '/oauth/register',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }),
+      },
+      undefined,
+      workerWith({ REGISTER_IP_LIMITER: broken }),
+    );
+    expect(response.status).toBe(201);
+  });
+});
