@@ -584,7 +584,7 @@ async function start(name) {
       : await startWorker({
           name,
           config: benchConfig(),
-          readyPath: '/assets/style.css',
+          readyPath: '/.well-known/oauth-authorization-server',
           extraArgs: WRANGLER_DEV_FLAGS,
         });
   running.add(worker);

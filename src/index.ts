@@ -16,7 +16,7 @@ export { Notebook } from './notes/notebook';
  * - `/mcp`, `/sse`, `/sse/message`: MCP, with a token (src/mcp/routes.ts), Origin checked first;
  * - `/.well-known/oauth-authorization-server`, `/.well-known/oauth-protected-resource`,
  *   `/oauth/token`, `/oauth/register`: the OAuth protocol, served by the library;
- * - `/`, `/signin`, `/signout`, `/authorize`, `/assets/style.css`: our pages (src/auth/app.tsx);
+ * - `/`, `/signin`, `/signout`, `/authorize`: our pages; `/assets/*`: static files from public/ (src/auth/app.tsx);
  * - `/signin/oidc`, `/signin/github` and their `/callback`: sign-in through an identity provider
  *   (src/auth/sign-in/routes.tsx);
  * - `/account`, `/account/revoke`, `/account/revoke-all`: the user's connected apps

@@ -89,7 +89,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
     try {
-      const response = await fetch(`${url}/assets/style.css`);
+      const response = await fetch(`${url}/.well-known/oauth-authorization-server`);
       if (response.ok) return { url, port, output: () => output, stop };
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 250));
