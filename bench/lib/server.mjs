@@ -216,6 +216,8 @@ export function benchConfig() {
   const source = readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8');
   const config = JSON.parse(source.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'));
   config.main = '../src/index.ts';
+  // Paths in the config are relative to it: this copy lives one folder down.
+  if (config.assets?.directory) config.assets.directory = join('..', config.assets.directory);
   delete config.$schema;
   for (const limiter of config.ratelimits ?? []) limiter.simple.limit = 1_000_000;
   mkdirSync(join(ROOT, '.wrangler'), { recursive: true });
