@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { obtainToken } from './support/oauth.ts';
 import { type RunningServer, startServer } from './support/server.ts';
+import { obtainAccessToken } from './support/token.ts';
 
 const BIN = resolve('node_modules/.bin');
 
@@ -18,7 +18,7 @@ let token: string;
 before(async () => {
   server = await startServer();
   home = mkdtempSync(join(tmpdir(), 'e2e-inspector-home-'));
-  token = await obtainToken(server.url, 'inspector-user@example.com');
+  token = (await obtainAccessToken(server.url, { email: 'inspector-user@example.com' })).accessToken;
 });
 
 after(async () => {

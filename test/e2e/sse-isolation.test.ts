@@ -3,9 +3,9 @@
 // session did not exist, and nothing reaches the first user's stream.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { obtainToken } from './support/oauth.ts';
 import { type RunningServer, startServer } from './support/server.ts';
 import { openSse, type SseStream } from './support/sse.ts';
+import { obtainAccessToken } from './support/token.ts';
 
 let server: RunningServer;
 let alice: string;
@@ -14,8 +14,8 @@ const streams: SseStream[] = [];
 
 before(async () => {
   server = await startServer();
-  alice = await obtainToken(server.url, 'alice@example.com');
-  bob = await obtainToken(server.url, 'bob@example.com');
+  alice = (await obtainAccessToken(server.url, { email: 'alice@example.com' })).accessToken;
+  bob = (await obtainAccessToken(server.url, { email: 'bob@example.com' })).accessToken;
 });
 
 after(async () => {
