@@ -3,15 +3,15 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
-import { Browser, hiddenField, ORIGIN, send } from './support/browser';
-import { mcpPost, modernRequest } from './support/mcp';
+import { Browser, hiddenField, ORIGIN } from './support/browser';
+import { mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   authorizePath,
   exchangeCode,
   pkce,
-  REDIRECT_URI,
   type RegisteredClient,
   redirectOf,
+  registerClient as registerSupportClient,
   signIn,
   type Tokens,
   tokenRequest,
@@ -87,27 +87,11 @@ async function authorize(
 }
 
 /**
- * Registers a public client (RFC 7591) as test/support/oauth.ts does, each from an address of its
- * own: this file registers dozens of apps, more than registrations are allowed per address.
+ * A public client registered from an address of its own: this file registers dozens of apps, more
+ * than registrations are allowed per address.
  */
-async function registerClient(overrides: Record<string, unknown> = {}): Promise<RegisteredClient> {
-  const response = await send('/oauth/register', {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'CF-Connecting-IP': `2001:db8::${crypto.randomUUID().slice(0, 4)}`,
-    },
-    body: JSON.stringify({
-      client_name: 'Test client',
-      redirect_uris: [REDIRECT_URI],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      ...overrides,
-    }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as RegisteredClient;
+function registerClient(overrides: Record<string, unknown> = {}): Promise<RegisteredClient> {
+  return registerSupportClient(overrides, `2001:db8::${crypto.randomUUID().slice(0, 4)}`);
 }
 
 /** Registers an app named `name` and connects it in `browser`. */
@@ -131,12 +115,6 @@ async function consentShown(
   expect(response.status, html).toBe(200);
   expect(html).toContain('to use this server as you?');
   return true;
-}
-
-/** The status of a 2026-07-28 tools/list with `token` at /mcp. */
-async function mcpStatus(token: string): Promise<number> {
-  const { body, headers } = modernRequest('tools/list');
-  return (await mcpPost(body, { token, headers })).status;
 }
 
 function refresh(authorization: Authorization): Promise<Response> {
@@ -212,8 +190,8 @@ describe('the account page', () => {
     expect(cardOf(html, 'Second app')).toContain('<code>notes:read</code>');
 
     // Both apps' tokens work; the page changed nothing.
-    expect(await mcpStatus(first.tokens.access_token)).toBe(200);
-    expect(await mcpStatus(second.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(first.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(second.tokens.access_token)).toBe(200);
   });
 
   it('shows when an app last used its token', async () => {
@@ -319,7 +297,7 @@ describe('revoking', () => {
     expect(refreshed.status).toBe(400);
     expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
 
-    expect(await mcpStatus(keep.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(keep.tokens.access_token)).toBe(200);
     expect((await refresh(keep)).status).toBe(200);
 
     const after = await accountPage(browser, '/account?notice=revoked');
@@ -340,10 +318,10 @@ describe('revoking', () => {
     expect(response.headers.get('Location')).toBe('/account?notice=revoked-all');
 
     for (const app of [one, two]) {
-      expect(await mcpStatus(app.tokens.access_token)).toBe(401);
+      expect(await tokenStatus(app.tokens.access_token)).toBe(401);
       expect((await refresh(app)).status).toBe(400);
     }
-    expect(await mcpStatus(bystander.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(bystander.tokens.access_token)).toBe(200);
     const after = await accountPage(browser, '/account?notice=revoked-all');
     expect(grantIds(after)).toEqual([]);
     expect(after).toContain('Every app was disconnected.');
@@ -356,7 +334,7 @@ describe('revoking', () => {
     await revoke(browser, hiddenField(html, 'csrf'), hiddenField(html, 'grant'));
     const again = await authorize(browser, app.client);
     expect(again.consentHtml).toContain('Comes back');
-    expect(await mcpStatus(again.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(again.tokens.access_token)).toBe(200);
   });
 });
 
@@ -369,7 +347,7 @@ describe('revoking is safe from forgery', () => {
   }
 
   async function expectUnchanged(v: Awaited<ReturnType<typeof victim>>) {
-    expect(await mcpStatus(v.app.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(v.app.tokens.access_token)).toBe(200);
     expect(grantIds(await accountPage(v.browser))).toEqual([v.grant]);
   }
 
@@ -456,9 +434,9 @@ describe('remembered consent', () => {
 
     const second = await authorize(browser, first.client, { expectSkipped: true });
     expect(second.tokens.scope).toBe('mcp');
-    expect(await mcpStatus(second.tokens.access_token)).toBe(200);
+    expect(await tokenStatus(second.tokens.access_token)).toBe(200);
     // The new grant replaced the old one (the library revokes earlier grants of the same app).
-    expect(await mcpStatus(first.tokens.access_token)).toBe(401);
+    expect(await tokenStatus(first.tokens.access_token)).toBe(401);
     expect(grantIds(await accountPage(browser))).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@
 // the safe answer to a hostile or broken request (docs/security.md maps threats to tests).
 import { describe, expect, it, vi } from 'vitest';
 import { Browser, hiddenField, ORIGIN, send } from './support/browser';
-import { answerOf, initializeRequest, mcpPost, modernRequest } from './support/mcp';
+import { answerOf, initializeRequest, mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   authorizePath,
   connect,
@@ -19,11 +19,6 @@ import {
   tokenRequest,
 } from './support/oauth';
 import { bindings } from './support/worker';
-
-async function tokenStatus(token: string, init: { path?: string; headers?: Record<string, string> } = {}) {
-  const { body, headers } = modernRequest('tools/list');
-  return (await mcpPost(body, { token, path: init.path, headers: { ...headers, ...init.headers } })).status;
-}
 
 /** An approved authorization for a new client: its code and PKCE verifier, not yet exchanged. */
 async function approvedCode(email = 'ada@example.com') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, ORIGIN } from './support/browser';
-import { mcpPost, modernRequest } from './support/mcp';
+import { tokenStatus } from './support/mcp';
 import {
   authorizePath,
   connect,
@@ -15,12 +15,6 @@ import {
   type Tokens,
   tokenRequest,
 } from './support/oauth';
-
-/** Whether `token` is accepted by /mcp (a 2026-07-28 tools/list). */
-async function tokenWorks(token: string): Promise<number> {
-  const { body, headers } = modernRequest('tools/list');
-  return (await mcpPost(body, { token, headers })).status;
-}
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 
@@ -75,7 +69,7 @@ describe('authorization code flow', () => {
     expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'mcp', resource: ORIGIN, expires_in: 3600 });
     expect(tokens.access_token).toEqual(expect.any(String));
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    expect(await tokenWorks(tokens.access_token)).toBe(200);
+    expect(await tokenStatus(tokens.access_token)).toBe(200);
 
     // A code works once.
     expect((await exchangeCode(client, code ?? '', verifier)).status).toBe(400);
@@ -268,8 +262,8 @@ describe('tokens', () => {
     expect(next.access_token).not.toBe(tokens.access_token);
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
     expect(next.resource).toBe(ORIGIN);
-    expect(await tokenWorks(next.access_token)).toBe(200);
-    expect(await tokenWorks(tokens.access_token)).toBe(200);
+    expect(await tokenStatus(next.access_token)).toBe(200);
+    expect(await tokenStatus(tokens.access_token)).toBe(200);
 
     // Once the new refresh token is used, the first one is spent.
     const third = await tokenRequest({
@@ -289,14 +283,14 @@ describe('tokens', () => {
 
   it('revokes an access token (RFC 7009): it then gets 401', async () => {
     const { client, tokens } = await connect();
-    expect(await tokenWorks(tokens.access_token)).toBe(200);
+    expect(await tokenStatus(tokens.access_token)).toBe(200);
     const revoked = await tokenRequest({
       token: tokens.access_token,
       token_type_hint: 'access_token',
       client_id: client.client_id,
     });
     expect(revoked.status).toBe(200);
-    expect(await tokenWorks(tokens.access_token)).toBe(401);
+    expect(await tokenStatus(tokens.access_token)).toBe(401);
   });
 
   it('revoking the refresh token ends the grant: refresh and access token both stop working', async () => {
@@ -307,7 +301,7 @@ describe('tokens', () => {
       client_id: client.client_id,
     });
     expect(revoked.status).toBe(200);
-    expect(await tokenWorks(tokens.access_token)).toBe(401);
+    expect(await tokenStatus(tokens.access_token)).toBe(401);
     const refresh = await tokenRequest({
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token,
@@ -321,7 +315,7 @@ describe('tokens', () => {
     const stranger = await registerClient();
     const response = await tokenRequest({ token: tokens.access_token, client_id: stranger.client_id });
     expect(response.status).toBe(200); // RFC 7009 §2.2: the same answer, and nothing happens
-    expect(await tokenWorks(tokens.access_token)).toBe(200);
+    expect(await tokenStatus(tokens.access_token)).toBe(200);
   });
 
   it.each([

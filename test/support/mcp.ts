@@ -98,3 +98,15 @@ export async function modernCall(
   const response = await mcpPost(body, { token, headers });
   return { response, answer: await answerOf(response.clone()) };
 }
+
+/**
+ * The HTTP status of a 2026-07-28 `tools/list` at /mcp (or `path`) with `token`: 200 while the
+ * token works, 401 once it does not.
+ */
+export async function tokenStatus(
+  token: string,
+  init: { path?: string; headers?: Record<string, string> } = {},
+): Promise<number> {
+  const { body, headers } = modernRequest('tools/list');
+  return (await mcpPost(body, { token, path: init.path, headers: { ...headers, ...init.headers } })).status;
+}

@@ -19,25 +19,33 @@ export interface Tokens {
   resource?: string;
 }
 
-/** POST /oauth/register (RFC 7591) with `metadata` as the JSON body; the raw response. */
-export function register(metadata: Record<string, unknown>): Promise<Response> {
-  return send('/oauth/register', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(metadata),
-  });
+/**
+ * POST /oauth/register (RFC 7591) with `metadata` as the JSON body; the raw response. With
+ * `address`, it comes from that client address (`CF-Connecting-IP`), for files that register
+ * more clients than one address may.
+ */
+export function register(metadata: Record<string, unknown>, address?: string): Promise<Response> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (address) headers['CF-Connecting-IP'] = address;
+  return send('/oauth/register', { method: 'POST', headers, body: JSON.stringify(metadata) });
 }
 
 /** Registers a public client (PKCE, no secret) the way mcp-remote and the Inspector do. */
-export async function registerClient(overrides: Record<string, unknown> = {}): Promise<RegisteredClient> {
-  const response = await register({
-    client_name: 'Test client',
-    redirect_uris: [REDIRECT_URI],
-    token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    ...overrides,
-  });
+export async function registerClient(
+  overrides: Record<string, unknown> = {},
+  address?: string,
+): Promise<RegisteredClient> {
+  const response = await register(
+    {
+      client_name: 'Test client',
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...overrides,
+    },
+    address,
+  );
   expect(response.status).toBe(201);
   return (await response.json()) as RegisteredClient;
 }
