@@ -31,6 +31,18 @@ export default {
   },
 } satisfies ExportedHandler<AppEnv>;
 
+const guardedKvs = new WeakMap<KVNamespace, KVNamespace>();
+
+/** The KV binding behind the key-length guard and the 503 wrapper, built once per binding. */
+function guardedKv(kv: KVNamespace): KVNamespace {
+  let guarded = guardedKvs.get(kv);
+  if (!guarded) {
+    guarded = withKeyLimit(withStorageErrors(kv));
+    guardedKvs.set(kv, guarded);
+  }
+  return guarded;
+}
+
 async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   if (url.protocol !== 'https:' && !isLoopbackHostname(url.hostname)) {
@@ -49,7 +61,7 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
   // of this origin's provider, not of whichever origin the isolate served first. The library
   // reads KV by keys made of client input (client ids, token parts): an oversized one must be
   // an unknown credential, not a 500. A failed KV operation is a StorageUnavailable: a 503.
-  const guarded: AppEnv = { ...env, OAUTH_KV: withKeyLimit(withStorageErrors(env.OAUTH_KV)) };
+  const guarded: AppEnv = { ...env, OAUTH_KV: guardedKv(env.OAUTH_KV) };
   try {
     if (request.method === 'POST' && url.pathname === '/oauth/register') {
       if (!(await withinLimit(env.REGISTER_IP_LIMITER, 'registration_ip', clientAddress(request))))
