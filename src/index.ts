@@ -1,3 +1,4 @@
+import { redeemOnce } from './auth/code-redemption';
 import type { AppEnv } from './auth/env';
 import { auditTokenResponse, summarizeTokenRequest } from './auth/token-endpoint';
 import { isLoopbackHostname } from './lib/hosts';
@@ -6,8 +7,9 @@ import { log, withRequestId } from './lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from './lib/rate-limit';
 import { StorageUnavailable, storageUnavailableResponse, withStorageErrors } from './lib/storage-errors';
 import { foreignOriginResponse } from './mcp/origin';
-import { MCP_PATHS, providerFor } from './oauth';
+import { MCP_PATHS, oauthOptions, providerFor } from './oauth';
 
+export { CodeRedemption } from './auth/code-redemption';
 export { SseSession } from './mcp/sse-session';
 export { Notebook } from './notes/notebook';
 
@@ -72,7 +74,11 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
       const counted = summary.clientId ?? `address:${clientAddress(request)}`;
       if (!(await withinLimit(env.TOKEN_CLIENT_LIMITER, 'token_client', counted)))
         return tooManyRequests('Too many token requests for this client.');
-      const response = await providerFor(url.origin).fetch(request, guarded, ctx);
+      const answer = () => providerFor(url.origin).fetch(request, guarded, ctx);
+      // An authorization code is redeemed once, even by parallel requests (src/auth/code-redemption.ts).
+      const response = summary.code
+        ? await redeemOnce(summary.code, guarded, oauthOptions(url.origin), answer)
+        : await answer();
       await auditTokenResponse(summary, response);
       return response;
     }

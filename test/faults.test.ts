@@ -5,6 +5,7 @@ import { Browser, hiddenField, send } from './support/browser';
 import { failingDurableObjects, failingKv } from './support/faults';
 import { modernRequest } from './support/mcp';
 import {
+  approvedCode,
   authorizePath,
   connect,
   consentPage,
@@ -60,62 +61,26 @@ describe('a failing KV', () => {
   });
 
   it('code exchange: a failed grant write is a 503, and the code stays unredeemed', async () => {
-    const client = await registerClient();
-    const browser = new Browser();
-    const { verifier, challenge } = await pkce();
-    const path = authorizePath(client, challenge);
-    await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    const approved = await browser.postForm('/authorize', { handle, scope: 'mcp', decision: 'approve' });
-    const code = new URL(approved.headers.get('Location') ?? '').searchParams.get('code') ?? '';
+    const { client, code, verifier } = await approvedCode();
     const { fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('grant:'));
-    const failed = await send(
-      '/oauth/token',
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: client.redirect_uris[0] ?? '',
-          client_id: client.client_id,
-          code_verifier: verifier,
-        }),
-      },
-      undefined,
-      fetcher,
-    );
-    await expectJson503(failed);
+    await expectJson503(await exchangeCode(client, code, verifier, fetcher));
     expect((await exchangeCode(client, code, verifier)).status).toBe(200);
   });
 
   it('code exchange: a failed token write is a 503; the code is then cleanly refused (400), no token works', async () => {
-    const client = await registerClient();
-    const browser = new Browser();
-    const { verifier, challenge } = await pkce();
-    const path = authorizePath(client, challenge);
-    await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    const approved = await browser.postForm('/authorize', { handle, scope: 'mcp', decision: 'approve' });
-    const code = new URL(approved.headers.get('Location') ?? '').searchParams.get('code') ?? '';
+    const { client, code, verifier } = await approvedCode();
     const { fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('token:'));
-    const body = new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: client.redirect_uris[0] ?? '',
-      client_id: client.client_id,
-      code_verifier: verifier,
-    });
-    const failed = await send(
-      '/oauth/token',
-      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body },
-      undefined,
-      fetcher,
-    );
-    await expectJson503(failed);
+    await expectJson503(await exchangeCode(client, code, verifier, fetcher));
     const retry = await exchangeCode(client, code, verifier);
     expect(retry.status).toBe(400);
     expect(await retry.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('code exchange: an unreachable redemption lock is a 503, and the code stays unredeemed', async () => {
+    const { client, code, verifier } = await approvedCode();
+    const fetcher = workerWith({ CODE_REDEMPTION: failingDurableObjects(bindings.CODE_REDEMPTION) });
+    await expectJson503(await exchangeCode(client, code, verifier, fetcher));
+    expect((await exchangeCode(client, code, verifier)).status).toBe(200);
   });
 
   it('refresh: a failed grant write is a 503, and the same refresh token still works', async () => {

@@ -1,14 +1,11 @@
-import { toBase64Url } from '../lib/base64url';
+import { sha256Base64Url } from '../lib/base64url';
 import { isScope, type Scope } from './scopes';
 
 /** As long as a consent page can be answered (the library's consent transaction). */
 const OFFER_TTL_SECONDS = 10 * 60;
 
-const encoder = new TextEncoder();
-
 async function offerKey(handle: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(handle));
-  return `consent-offer:${toBase64Url(new Uint8Array(digest))}`;
+  return `consent-offer:${await sha256Base64Url(handle)}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { toBase64Url } from '../lib/base64url';
+import { sha256Base64Url } from '../lib/base64url';
 
 /**
  * The user id a grant is stored under. Issued tokens begin with it (`<userId>:<grantId>:…`), so it
@@ -6,6 +6,5 @@ import { toBase64Url } from '../lib/base64url';
  * user, so that user's grants can be listed and revoked.
  */
 export async function grantUserId(userId: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`grant-user:${userId}`));
-  return toBase64Url(new Uint8Array(digest));
+  return sha256Base64Url(`grant-user:${userId}`);
 }

@@ -1,11 +1,13 @@
 import { log } from '../lib/log';
 import { grantOfToken } from './grant-activity';
 
-/** What we read of a token endpoint request before the library answers it. */
+/** What we read of a token endpoint request before the library answers it (never logged whole). */
 export interface TokenRequestSummary {
   /** From the form body, or from HTTP Basic client authentication (RFC 6749 §2.3.1). */
   clientId: string | null;
   grantType: string | null;
+  /** The authorization code of an `authorization_code` grant. */
+  code: string | null;
   /** A revocation request (RFC 7009): a `token` and no `grant_type`. */
   revocation: boolean;
 }
@@ -30,6 +32,7 @@ export async function summarizeTokenRequest(request: Request): Promise<TokenRequ
   return {
     clientId: field('client_id') ?? basicClientId(request.headers.get('Authorization')),
     grantType: field('grant_type'),
+    code: field('grant_type') === 'authorization_code' ? field('code') : null,
     revocation: field('grant_type') === null && field('token') !== null,
   };
 }

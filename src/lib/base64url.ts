@@ -20,3 +20,10 @@ export function fromBase64Url(text: string): Uint8Array | null {
 export function randomToken(length = 32): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(length)));
 }
+
+const encoder = new TextEncoder();
+
+/** SHA-256 of `text` (UTF-8), base64url-encoded: a fixed-length, non-reversible key. */
+export async function sha256Base64Url(text: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
+}

@@ -1,4 +1,4 @@
-import { toBase64Url } from './base64url';
+import { sha256Base64Url } from './base64url';
 import { log } from './log';
 
 /** What each limiter counts, for the log and the message (limits are in wrangler.jsonc). */
@@ -10,8 +10,6 @@ export type LimitName = 'sign_in_ip' | 'sign_in_account' | 'registration_ip' | '
  */
 export const RETRY_AFTER_SECONDS = 60;
 
-const encoder = new TextEncoder();
-
 /**
  * Whether one more request counted under `value` is within `limiter`'s limit. The key is a
  * SHA-256 of the limit's name and the value, so no address, email or client id reaches the
@@ -19,8 +17,7 @@ const encoder = new TextEncoder();
  * lets the request through (and logs it): an outage of rate limiting must not be an outage.
  */
 export async function withinLimit(limiter: RateLimit, name: LimitName, value: string): Promise<boolean> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`${name}:${value}`));
-  const key = toBase64Url(new Uint8Array(digest));
+  const key = await sha256Base64Url(`${name}:${value}`);
   try {
     const { success } = await limiter.limit({ key });
     if (!success) log('warn', 'rate_limited', { limit: name });

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { Browser, hiddenField, ORIGIN, send } from './browser';
+import { Browser, type Fetcher, hiddenField, ORIGIN, send } from './browser';
 
 export const REDIRECT_URI = 'http://127.0.0.1:33418/callback';
 
@@ -143,23 +143,49 @@ export function redirectOf(response: Response): URL {
 }
 
 /** POST /oauth/token with `fields` as the form body; the raw response. */
-export function tokenRequest(fields: Record<string, string>): Promise<Response> {
-  return send('/oauth/token', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields),
-  });
+export function tokenRequest(fields: Record<string, string>, fetcher?: Fetcher): Promise<Response> {
+  return send(
+    '/oauth/token',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    },
+    undefined,
+    fetcher,
+  );
 }
 
-export function exchangeCode(client: RegisteredClient, code: string, verifier: string): Promise<Response> {
-  return tokenRequest({
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: client.redirect_uris[0] ?? REDIRECT_URI,
-    client_id: client.client_id,
-    code_verifier: verifier,
-    resource: ORIGIN,
-  });
+/** Redeems `code` as `client` would, with its PKCE verifier (through `fetcher` if given). */
+export function exchangeCode(
+  client: RegisteredClient,
+  code: string,
+  verifier: string,
+  fetcher?: Fetcher,
+): Promise<Response> {
+  return tokenRequest(
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirect_uris[0] ?? REDIRECT_URI,
+      client_id: client.client_id,
+      code_verifier: verifier,
+      resource: ORIGIN,
+    },
+    fetcher,
+  );
+}
+
+/** An approved authorization for a new client: its code and PKCE verifier, not yet exchanged. */
+export async function approvedCode(email = 'ada@example.com') {
+  const client = await registerClient();
+  const browser = new Browser();
+  const { verifier, challenge } = await pkce();
+  const path = authorizePath(client, challenge);
+  await signIn(browser, path, email);
+  const { handle } = await consentPage(browser, path);
+  const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code') ?? '';
+  return { client, code, verifier, browser };
 }
 
 export interface Connection {
