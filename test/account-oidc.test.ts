@@ -4,7 +4,14 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
 import { Browser, hiddenField } from './support/browser';
-import { authorizePath, pkce, type RegisteredClient, redirectOf, registerClient } from './support/oauth';
+import {
+  authorizePath,
+  consentFormOf,
+  pkce,
+  type RegisteredClient,
+  redirectOf,
+  registerClient,
+} from './support/oauth';
 
 // Remembered consent and connected apps for a user who signs in through an identity provider
 // (OIDC): the provider is the one thing outside the machine, so only its HTTP is faked here, as
@@ -128,7 +135,7 @@ async function authorize(browser: Browser, client: RegisteredClient, options: { 
   const html = await page.text();
   expect(page.status, html).toBe(200);
   const fields: Record<string, string> = {
-    handle: hiddenField(html, 'handle'),
+    ...consentFormOf(html),
     scope: 'mcp',
     decision: 'approve',
     sign_in_with: 'oidc',

@@ -7,6 +7,7 @@ import { Browser, hiddenField, ORIGIN } from './support/browser';
 import { mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   authorizePath,
+  consentFormOf,
   exchangeCode,
   pkce,
   type RegisteredClient,
@@ -72,7 +73,7 @@ async function authorize(
     expect(page.status, consentHtml).toBe(200);
     expect(consentHtml).toContain('to use this server as you?');
     const fields: Record<string, string | string[]> = {
-      handle: hiddenField(consentHtml, 'handle'),
+      ...consentFormOf(consentHtml),
       scope: scopes,
       decision: 'approve',
     };

@@ -46,11 +46,11 @@ describe('a failing KV', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge);
     await signIn(browser, path, email);
-    const { handle } = await consentPage(browser, path);
+    const consent = await consentPage(browser, path);
     const { kv, fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('grant:'));
     const failing = new Browser(browser.origin, fetcher);
     for (const [name, value] of browser.cookies) failing.cookies.set(name, value);
-    const response = await failing.postForm('/authorize', { handle, scope: 'mcp', decision: 'approve' });
+    const response = await failing.postForm('/authorize', { ...consent, scope: 'mcp', decision: 'approve' });
     expect(kv.failed).toEqual([expect.stringMatching(/^put grant:/)]);
     expect(response.status).toBe(503);
     expect(response.headers.has('Location')).toBe(false);

@@ -47,8 +47,8 @@ describe('/authorize with a redirect URI the client did not register', () => {
     const redirectUri = 'http://127.0.0.1:50123/callback';
     const path = authorizePath(client, challenge, { redirectUri });
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    const redirect = redirectOf(await decide(browser, handle, 'approve'));
+    const consent = await consentPage(browser, path);
+    const redirect = redirectOf(await decide(browser, consent, 'approve'));
     expect(`${redirect.origin}${redirect.pathname}`).toBe(redirectUri);
     const response = await tokenRequest({
       grant_type: 'authorization_code',
@@ -265,16 +265,54 @@ describe('bad MCP requests with a valid token', () => {
     return token;
   };
 
-  it('malformed JSON: a JSON-RPC parse error (400), never a 5xx', async () => {
-    const response = await mcpPost('{"jsonrpc": "2.0", "id": 1, "method": ', { token: await withToken() });
+  // A body of a known length is read by the Worker itself; a streamed one (no Content-Length)
+  // is left to the SDK, which reads it with the same limit. Both must answer alike.
+  const sizing = [
+    ['with a Content-Length', true],
+    ['streamed, without one', false],
+  ] as const;
+  const post = async (body: string, declared: boolean, headers: Record<string, string> = {}) => {
+    const bytes = new TextEncoder().encode(body);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (bytes.byteLength > 0) controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+    return send('/mcp', {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        Authorization: `Bearer ${await withToken()}`,
+      },
+      body: declared ? body : stream,
+    });
+  };
+
+  it.each(sizing)('malformed JSON, %s: a JSON-RPC parse error (400), never a 5xx', async (_, declared) => {
+    const response = await post('{"jsonrpc": "2.0", "id": 1, "method": ', declared);
     expect(response.status).toBe(400);
     expect((await answerOf(response)).error?.code).toBe(-32700);
   });
 
-  it('a body over 1 MiB: 413', async () => {
+  it.each(sizing)('an empty body, %s: a JSON-RPC parse error (400)', async (_, declared) => {
+    const response = await post('', declared);
+    expect(response.status).toBe(400);
+    expect((await answerOf(response)).error?.code).toBe(-32700);
+  });
+
+  it.each(sizing)('a body over 1 MiB, %s: 413', async (_, declared) => {
     const huge = JSON.stringify({ ...initializeRequest(), padding: 'x'.repeat(1_048_577) });
-    const response = await mcpPost(huge, { token: await withToken() });
-    expect(response.status).toBe(413);
+    expect((await post(huge, declared)).status).toBe(413);
+  });
+
+  it.each(sizing)('a tools/call, %s: answered', async (_, declared) => {
+    const { body, headers } = modernRequest('tools/call', { name: 'add', arguments: { a: 2, b: 3 } });
+    const response = await post(JSON.stringify(body), declared, headers);
+    expect(response.status).toBe(200);
+    expect((await answerOf(response)).result).toMatchObject({ structuredContent: { sum: 5 } });
   });
 
   it('an unknown JSON-RPC method: method not found, nothing runs', async () => {
@@ -317,10 +355,10 @@ describe('consent forms', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge);
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
+    const consent = await consentPage(browser, path);
     const response = await browser.postForm(
       '/authorize',
-      { handle, scope: 'mcp', decision: 'approve' },
+      { ...consent, scope: 'mcp', decision: 'approve' },
       { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
     );
     expect(response.status).toBeGreaterThanOrEqual(400);
@@ -333,9 +371,9 @@ describe('consent forms', () => {
     const { verifier, challenge } = await pkce();
     const path = authorizePath(client, challenge, { extra: { scope: 'mcp' } });
     await signIn(browser, path);
-    const { html, handle } = await consentPage(browser, path);
+    const { html, ...consent } = await consentPage(browser, path);
     expect(html).not.toContain('notes:write');
-    const approved = await decide(browser, handle, 'approve', ['mcp', 'notes:read', 'notes:write']);
+    const approved = await decide(browser, consent, 'approve', ['mcp', 'notes:read', 'notes:write']);
     const code = redirectOf(approved).searchParams.get('code') ?? '';
     const tokens = (await (await exchangeCode(client, code, verifier)).json()) as Tokens;
     expect(tokens.scope).toBe('mcp');
@@ -344,6 +382,32 @@ describe('consent forms', () => {
       arguments: { title: 't', body: 'b' },
     });
     expect((await mcpPost(body, { token: tokens.access_token, headers })).status).toBe(403);
+  });
+
+  it('an offer field changed, or taken from another consent page, grants nothing beyond the baseline', async () => {
+    const browser = new Browser();
+    const wide = authorizePath(await registerClient(), (await pkce()).challenge, {
+      extra: { scope: 'mcp notes:read notes:write' },
+    });
+    await signIn(browser, wide);
+    const wideOffer = (await consentPage(browser, wide)).offer;
+    expect(wideOffer).toMatch(/^mcp notes:read notes:write\./);
+    const client = await registerClient();
+    const asked = { extra: { scope: 'mcp' } };
+    const all = ['mcp', 'notes:read', 'notes:write'];
+    for (const offer of [
+      wideOffer,
+      (await consentPage(browser, authorizePath(client, (await pkce()).challenge, asked))).offer.replace(
+        /^mcp\./,
+        'mcp notes:read notes:write.',
+      ),
+    ]) {
+      const { verifier, challenge } = await pkce();
+      const consent = await consentPage(browser, authorizePath(client, challenge, asked));
+      const approved = await decide(browser, { ...consent, offer }, 'approve', all);
+      const code = redirectOf(approved).searchParams.get('code') ?? '';
+      expect(((await (await exchangeCode(client, code, verifier)).json()) as Tokens).scope).toBe('mcp');
+    }
   });
 });
 
@@ -388,10 +452,10 @@ describe('logs', () => {
         email: 'logged@example.com',
         password,
       });
-      const { handle } = await consentPage(browser, path);
-      await decide(browser, handle, 'deny');
+      const consent = await consentPage(browser, path);
+      await decide(browser, consent, 'deny');
       const again = await consentPage(browser, path);
-      const code = redirectOf(await decide(browser, again.handle, 'approve')).searchParams.get('code') ?? '';
+      const code = redirectOf(await decide(browser, again, 'approve')).searchParams.get('code') ?? '';
       const exchange = (fields: Record<string, string>) =>
         tokenRequest({
           ...fields,
@@ -424,7 +488,8 @@ describe('logs', () => {
         verifier,
         password,
         secretClient.client_secret,
-        handle,
+        consent.handle,
+        again.handle,
       ];
       expect(lines.length).toBeGreaterThan(5);
       for (const line of lines) {

@@ -45,7 +45,7 @@ describe('authorization code flow', () => {
     expect(browser.cookies.has('__Host-session')).toBe(true);
 
     // The consent page: the client's name escaped, where the token goes, the loopback warning.
-    const { html, handle } = await consentPage(browser, path);
+    const { html, ...consent } = await consentPage(browser, path);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain(XSS_NAME);
     expect(html).not.toContain('<img');
@@ -55,7 +55,7 @@ describe('authorization code flow', () => {
     expect(html).toContain('This app registered itself: its name is not verified.');
 
     // Allow: back to the app with a code, its state and our issuer (RFC 9207).
-    const redirect = redirectOf(await decide(browser, handle, 'approve'));
+    const redirect = redirectOf(await decide(browser, consent, 'approve'));
     expect(`${redirect.origin}${redirect.pathname}`).toBe(REDIRECT_URI);
     expect(redirect.searchParams.get('state')).toBe('xyz-state');
     expect(redirect.searchParams.get('iss')).toBe(ORIGIN);
@@ -90,8 +90,8 @@ describe('authorization code flow', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge, { state: 'deny-state' });
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    const redirect = redirectOf(await decide(browser, handle, 'deny'));
+    const consent = await consentPage(browser, path);
+    const redirect = redirectOf(await decide(browser, consent, 'deny'));
     expect(`${redirect.origin}${redirect.pathname}`).toBe(REDIRECT_URI);
     expect(redirect.searchParams.get('error')).toBe('access_denied');
     expect(redirect.searchParams.get('state')).toBe('deny-state');
@@ -104,9 +104,9 @@ describe('authorization code flow', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge);
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    expect((await decide(browser, handle, 'approve')).status).toBe(302);
-    const again = await decide(browser, handle, 'approve');
+    const consent = await consentPage(browser, path);
+    expect((await decide(browser, consent, 'approve')).status).toBe(302);
+    const again = await decide(browser, consent, 'approve');
     expect(again.status).toBe(400);
     expect(again.headers.has('Location')).toBe(false);
   });
@@ -116,11 +116,11 @@ describe('authorization code flow', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge);
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
+    const consent = await consentPage(browser, path);
 
     const other = new Browser();
     await signIn(other, '/signin', 'mallory@example.com');
-    const response = await decide(other, handle, 'approve');
+    const response = await decide(other, consent, 'approve');
     expect(response.status).toBe(400);
     expect(response.headers.has('Location')).toBe(false);
     expect(await response.text()).toContain('This page has expired');
@@ -131,9 +131,9 @@ describe('authorization code flow', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge);
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
+    const consent = await consentPage(browser, path);
     browser.cookies.delete('__Host-session');
-    const response = await decide(browser, handle, 'approve');
+    const response = await decide(browser, consent, 'approve');
     expect(response.status).toBe(403);
     expect(response.headers.has('Location')).toBe(false);
   });
@@ -164,8 +164,8 @@ describe('PKCE', () => {
     const { challenge } = await pkce();
     const path = authorizePath(client, challenge);
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code') ?? '';
+    const consent = await consentPage(browser, path);
+    const code = redirectOf(await decide(browser, consent, 'approve')).searchParams.get('code') ?? '';
     const response = await exchangeCode(client, code, (await pkce()).verifier);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
@@ -176,8 +176,8 @@ describe('PKCE', () => {
     const browser = new Browser();
     const path = authorizePath(client, (await pkce()).challenge);
     await signIn(browser, path);
-    const { handle } = await consentPage(browser, path);
-    const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code') ?? '';
+    const consent = await consentPage(browser, path);
+    const code = redirectOf(await decide(browser, consent, 'approve')).searchParams.get('code') ?? '';
     const response = await tokenRequest({
       grant_type: 'authorization_code',
       code,

@@ -3,8 +3,15 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
-import { Browser, type Fetcher, hiddenField } from './support/browser';
-import { authorizePath, pkce, type RegisteredClient, redirectOf, registerClient } from './support/oauth';
+import { Browser, type Fetcher } from './support/browser';
+import {
+  authorizePath,
+  consentFormOf,
+  pkce,
+  type RegisteredClient,
+  redirectOf,
+  registerClient,
+} from './support/oauth';
 
 // The identity provider is the one thing outside the machine, so only its HTTP is faked here:
 // `fetch` to https://idp.test answers discovery, JWKS, token and UserInfo requests, and the ID
@@ -168,7 +175,7 @@ async function startAuthorization(vars = oidcEnv()): Promise<Started> {
     `form-action 'self' http://127.0.0.1:33418 ${ISSUER}`,
   );
   const approved = await browser.postForm('/authorize', {
-    handle: hiddenField(html, 'handle'),
+    ...consentFormOf(html),
     scope: 'mcp',
     decision: 'approve',
     sign_in_with: 'oidc',

@@ -156,7 +156,12 @@ export async function authorizeWithSession(origin, sessionJar, name = 'bench') {
     method: 'POST',
     redirect: 'manual',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header(), Origin: origin },
-    body: new URLSearchParams({ handle, decision: 'approve', scope: 'mcp' }),
+    body: new URLSearchParams({
+      handle,
+      offer: hiddenField(html, 'offer') ?? '',
+      decision: 'approve',
+      scope: 'mcp',
+    }),
   });
   await expectStatus(approval, [302, 303], 'consent approval');
   const location = new URL(approval.headers.get('Location') ?? '', origin);

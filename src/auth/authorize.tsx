@@ -6,7 +6,7 @@ import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
 import { grantMetadataFor } from './connected-apps';
 import { completeRememberedConsent, rememberFor } from './consent-memory';
-import { offeredScopes, recordOffer } from './consent-scopes';
+import { offeredScopes, offerField } from './consent-scopes';
 import type { AppEnv } from './env';
 import { grantUserId } from './grant-user';
 import { type SignedInUser, signedInUser } from './props';
@@ -73,7 +73,6 @@ authorizeRoutes.get('/authorize', async (c) => {
   }
   const consent = await oauth.beginConsent(request);
   const offered = scopesToGrant(details.scope);
-  await recordOffer(c.env.OAUTH_KV, consent.handle, offered);
   for (const [name, value] of consent.headers) {
     if (name.toLowerCase() === 'set-cookie') continue;
     if (name.toLowerCase() === 'content-security-policy') continue;
@@ -89,6 +88,7 @@ authorizeRoutes.get('/authorize', async (c) => {
     <ConsentPage
       details={details}
       handle={consent.handle}
+      offer={await offerField(c.env, consent.handle, offered)}
       scopes={offered}
       user={user}
       signInWith={upstream ? { id: upstream.id, name: upstream.displayName(c.env) } : undefined}
@@ -120,7 +120,7 @@ authorizeRoutes.post('/authorize', async (c) => {
   // "Remember my choice" binds the approval to the signed-in user; none without a session.
   const remember = user && form.get('remember') === 'yes' ? await rememberFor(c.env, user) : undefined;
   // The ticked scopes, within those the page offered (what the app asked for, and the baseline).
-  const offered = (await offeredScopes(c.env.OAUTH_KV, handle)) ?? [BASE_SCOPE];
+  const offered = (await offeredScopes(c.env, handle, form.get('offer'))) ?? [BASE_SCOPE];
   const scope = scopesToGrant(form.getAll('scope').map(String)).filter((name) => offered.includes(name));
   if (form.get('decision') !== 'approve') {
     try {

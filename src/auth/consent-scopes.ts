@@ -1,28 +1,31 @@
-import { sha256Base64Url } from '../lib/base64url';
+import type { AppEnv } from './env';
 import { isScope, type Scope } from './scopes';
+import { signFor, verifyFor } from './session';
 
-/** As long as a consent page can be answered (the library's consent transaction). */
-const OFFER_TTL_SECONDS = 10 * 60;
+const PURPOSE = 'consent-offer';
 
-async function offerKey(handle: string): Promise<string> {
-  return `consent-offer:${await sha256Base64Url(handle)}`;
+/**
+ * The hidden `offer` field of a consent page: the scopes it offered (those the app asked for,
+ * with the baseline) and an HMAC binding them to the page's consent handle. The form's answer may
+ * grant these and no others. Nothing is stored: the handle is single-use and expires with the
+ * library's consent transaction, and the field cannot be moved to another handle or changed.
+ */
+export async function offerField(env: AppEnv, handle: string, scopes: readonly Scope[]): Promise<string> {
+  const offered = scopes.join(' ');
+  return `${offered}.${await signFor(env, PURPOSE, `${handle}.${offered}`)}`;
 }
 
 /**
- * Records the scopes a consent page offered (those the app asked for, with the baseline), under
- * a hash of its handle: the form's answer may grant these and no others.
+ * The scopes the consent page of `handle` offered, read from its posted `offer` field, or `null`
+ * when the field is missing or was not signed for this handle. The ticked boxes of a posted form
+ * are intersected with these, so a hand-made form cannot grant a scope the app did not ask for.
  */
-export async function recordOffer(kv: KVNamespace, handle: string, scopes: readonly Scope[]): Promise<void> {
-  await kv.put(await offerKey(handle), scopes.join(' '), { expirationTtl: OFFER_TTL_SECONDS });
-}
-
-/**
- * The scopes the consent page of `handle` offered, or `null` when it is unknown (expired, or
- * never shown). The ticked boxes of a posted form are intersected with these, so a hand-made
- * form cannot grant a scope the app did not ask for.
- */
-export async function offeredScopes(kv: KVNamespace, handle: string): Promise<Scope[] | null> {
-  const stored = await kv.get(await offerKey(handle));
-  if (stored === null) return null;
-  return stored.split(' ').filter(isScope);
+export async function offeredScopes(env: AppEnv, handle: string, field: unknown): Promise<Scope[] | null> {
+  if (typeof field !== 'string') return null;
+  const separator = field.lastIndexOf('.');
+  if (separator < 0) return null;
+  const offered = field.slice(0, separator);
+  const signature = field.slice(separator + 1);
+  if (!(await verifyFor(env, PURPOSE, `${handle}.${offered}`, signature))) return null;
+  return offered.split(' ').filter(isScope);
 }

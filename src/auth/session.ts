@@ -60,6 +60,24 @@ async function verify(key: CryptoKey, data: string, signature: string): Promise<
   return bytes !== null && crypto.subtle.verify('HMAC', key, bytes, encoder.encode(data));
 }
 
+/**
+ * An HMAC of `data` with the session key, for values a page hands the browser and reads back
+ * unchanged. `purpose` separates uses, so a value signed for one can never pass as another.
+ */
+export async function signFor(env: AppEnv, purpose: string, data: string): Promise<string> {
+  return sign(await sessionKey(env), `${purpose}.${data}`);
+}
+
+/** Whether `signature` is {@link signFor}'s for this purpose and data. */
+export async function verifyFor(
+  env: AppEnv,
+  purpose: string,
+  data: string,
+  signature: string,
+): Promise<boolean> {
+  return verify(await sessionKey(env), `${purpose}.${data}`, signature);
+}
+
 /** The signed-in user of this browser, or `null` (no cookie, bad signature, or expired). */
 export async function readSession(c: AppContext): Promise<SignedInUser | null> {
   const cookie = getCookie(c, SESSION_COOKIE, 'host');

@@ -17,7 +17,7 @@ export const RETRY_AFTER_SECONDS = 60;
  * lets the request through (and logs it): an outage of rate limiting must not be an outage.
  */
 export async function withinLimit(limiter: RateLimit, name: LimitName, value: string): Promise<boolean> {
-  const key = await sha256Base64Url(`${name}:${value}`);
+  const key = await limiterKey(`${name}:${value}`);
   try {
     const { success } = await limiter.limit({ key });
     if (!success) log('warn', 'rate_limited', { limit: name });
@@ -26,6 +26,20 @@ export async function withinLimit(limiter: RateLimit, name: LimitName, value: st
     log('error', 'rate_limit_failed', { limit: name, error: String(error) });
     return true;
   }
+}
+
+/** Keys hashed lately in this isolate: a busy user's MCP calls hash the same value again and again. */
+const hashedKeys = new Map<string, string>();
+const MAX_HASHED_KEYS = 10_000;
+
+async function limiterKey(counted: string): Promise<string> {
+  let key = hashedKeys.get(counted);
+  if (key === undefined) {
+    key = await sha256Base64Url(counted);
+    if (hashedKeys.size >= MAX_HASHED_KEYS) hashedKeys.clear();
+    hashedKeys.set(counted, key);
+  }
+  return key;
 }
 
 /** The client's IP address as Cloudflare saw it; one shared key where there is none (locally). */

@@ -30,14 +30,32 @@ export function callerFrom(ctx: OAuthResourceContext<Props>): McpCaller {
 
 /** The SDK's view of the caller; `resourceMetadataUrl` lets scope challenges name our metadata. */
 export function authInfoFor(caller: McpCaller): AuthInfo {
-  const resource = new URL(caller.audience);
+  const { resource, resourceMetadataUrl } = resourceOf(caller.audience);
   return {
     token: caller.token,
     clientId: caller.clientId,
     scopes: caller.scopes,
     expiresAt: caller.expiresAt,
+    // Shared by every request of the isolate: the SDK only reads it.
     resource,
-    resourceMetadataUrl: new URL('/.well-known/oauth-protected-resource', resource).href,
+    resourceMetadataUrl,
     extra: { props: caller.props },
   };
+}
+
+/** Audiences are this server's origins: a handful per isolate, parsed once each. */
+const resources = new Map<string, { resource: URL; resourceMetadataUrl: string }>();
+
+function resourceOf(audience: string): { resource: URL; resourceMetadataUrl: string } {
+  let known = resources.get(audience);
+  if (!known) {
+    const resource = new URL(audience);
+    known = {
+      resource,
+      resourceMetadataUrl: new URL('/.well-known/oauth-protected-resource', resource).href,
+    };
+    if (resources.size >= 16) resources.clear();
+    resources.set(audience, known);
+  }
+  return known;
 }

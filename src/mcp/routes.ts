@@ -3,7 +3,7 @@ import type { Props } from '../auth/props';
 import { RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
 import { durableObjectCall } from '../lib/storage-errors';
 import { authInfoFor, callerFrom } from './caller';
-import { MAX_MCP_BODY_BYTES, mcpHttp } from './http';
+import { MAX_MCP_BODY_BYTES, serveMcp } from './http';
 import type { DeliveryResult, SseSession } from './sse-session';
 
 const SESSION_ID = /^[0-9a-f]{32}$/;
@@ -22,8 +22,7 @@ export const mcpRoutes = {
     const { pathname } = new URL(request.url);
     if (!(await withinLimit(env.MCP_USER_LIMITER, 'mcp_user', ctx.props.userId))) return rateLimited();
     if (pathname === '/mcp' || pathname === '/sse') {
-      if (request.method === 'POST')
-        return mcpHttp.fetch(request, { authInfo: authInfoFor(callerFrom(ctx)) });
+      if (request.method === 'POST') return serveMcp(request, authInfoFor(callerFrom(ctx)));
       if (pathname === '/sse' && request.method === 'GET') return openSseSession(env, ctx);
       return methodNotAllowed(pathname === '/sse' ? 'GET, POST' : 'POST');
     }

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { authInfoFor, type McpCaller } from './caller';
-import { mcpHttp } from './http';
+import { serveMcpMessage } from './http';
 
 /** SSE comment sent this often so proxies keep the stream open and a gone client is noticed. */
 const KEEP_ALIVE_MS = 15_000;
@@ -60,14 +60,7 @@ export class SseSession extends DurableObject<Env> {
   async deliver(caller: McpCaller, body: string): Promise<DeliveryResult> {
     if (!this.#writer || caller.props.userId !== this.#owner) return 'unknown-session';
     this.#resetIdleTimer();
-    const response = await mcpHttp.fetch(
-      new Request('https://sse.internal/mcp', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-        body,
-      }),
-      { authInfo: authInfoFor(caller) },
-    );
+    const response = await serveMcpMessage(JSON.parse(body), authInfoFor(caller));
     if (response.status === 401 || response.status === 403) {
       const wwwAuthenticate = response.headers.get('WWW-Authenticate');
       return { challenge: { status: response.status, wwwAuthenticate, body: await response.text() } };

@@ -9,6 +9,8 @@ export interface ConsentPageProps {
   details: ConsentDescription;
   /** The consent handle from `beginConsent()`, posted back with the decision. */
   handle: string;
+  /** The signed list of the scopes offered (src/auth/consent-scopes.ts), posted back. */
+  offer: string;
   /** The scopes offered, the baseline first. */
   scopes: Scope[];
   /** The signed-in user; `null` when the user signs in with `signInWith` after allowing. */
@@ -22,7 +24,7 @@ export interface ConsentPageProps {
  * Asks the signed-in user whether an app may act for them. Every string about the app came from
  * the app (its registration or metadata document) and is escaped by JSX.
  */
-export function ConsentPage({ details, handle, scopes, user, signInWith, csrf }: ConsentPageProps) {
+export function ConsentPage({ details, handle, offer, scopes, user, signInWith, csrf }: ConsentPageProps) {
   return (
     <Layout title={`Allow ${details.clientName}?`} user={user} csrf={csrf} narrow>
       <div class="card">
@@ -62,6 +64,7 @@ export function ConsentPage({ details, handle, scopes, user, signInWith, csrf }:
         ) : null}
         <form method="post" action="/authorize">
           <input type="hidden" name="handle" value={handle} />
+          <input type="hidden" name="offer" value={offer} />
           {signInWith ? <input type="hidden" name="sign_in_with" value={signInWith.id} /> : null}
           <h2>It will be able to</h2>
           <ul class="scopes">

@@ -116,22 +116,33 @@ export async function signIn(browser: Browser, path: string, email = 'ada@exampl
   });
 }
 
+/** The hidden fields a consent form posts back: its handle and the signed list of scopes offered. */
+export interface ConsentForm {
+  handle: string;
+  offer: string;
+}
+
+/** The hidden fields of the consent page in `html`. */
+export function consentFormOf(html: string): ConsentForm {
+  return { handle: hiddenField(html, 'handle'), offer: hiddenField(html, 'offer') };
+}
+
 /** The consent page for an authorization request, in a browser that is signed in. */
-export async function consentPage(browser: Browser, path: string): Promise<{ html: string; handle: string }> {
+export async function consentPage(browser: Browser, path: string): Promise<ConsentForm & { html: string }> {
   const page = await browser.get(path);
   const html = await page.text();
   expect(page.status, html).toBe(200);
-  return { html, handle: hiddenField(html, 'handle') };
+  return { html, ...consentFormOf(html) };
 }
 
 /** Answers the consent page with Allow or Deny, with the scopes left ticked (`mcp` by default). */
 export function decide(
   browser: Browser,
-  handle: string,
+  form: ConsentForm,
   decision: 'approve' | 'deny',
   scopes: string[] = ['mcp'],
 ): Promise<Response> {
-  return browser.postForm('/authorize', { handle, scope: scopes, decision });
+  return browser.postForm('/authorize', { handle: form.handle, offer: form.offer, scope: scopes, decision });
 }
 
 /** The redirect back to the client after consent, as a URL. */
@@ -183,8 +194,8 @@ export async function approvedCode(email = 'ada@example.com') {
   const { verifier, challenge } = await pkce();
   const path = authorizePath(client, challenge);
   await signIn(browser, path, email);
-  const { handle } = await consentPage(browser, path);
-  const code = redirectOf(await decide(browser, handle, 'approve')).searchParams.get('code') ?? '';
+  const consent = await consentPage(browser, path);
+  const code = redirectOf(await decide(browser, consent, 'approve')).searchParams.get('code') ?? '';
   return { client, code, verifier, browser };
 }
 
@@ -213,8 +224,8 @@ export async function connect(email = 'ada@example.com', scopes: ScopeChoice = {
   const requested = scopes.request ?? ['mcp'];
   const path = authorizePath(client, challenge, { extra: { scope: requested.join(' ') } });
   expect((await signIn(browser, path, email)).status).toBe(303);
-  const { handle } = await consentPage(browser, path);
-  const approved = await decide(browser, handle, 'approve', scopes.grant ?? requested);
+  const consent = await consentPage(browser, path);
+  const approved = await decide(browser, consent, 'approve', scopes.grant ?? requested);
   const code = redirectOf(approved).searchParams.get('code');
   if (!code) throw new Error('No code in the redirect');
   const response = await exchangeCode(client, code, verifier);

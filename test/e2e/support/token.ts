@@ -136,7 +136,7 @@ export async function obtainAccessToken(origin: string, options: TokenOptions = 
   await expectStatus(signIn, [303, 302], 'sign-in');
   jar.store(signIn);
 
-  // 5. Signed in: the consent page, with its handle and consent cookie.
+  // 5. Signed in: the consent page, with its handle, its signed offer of scopes and consent cookie.
   const consentPage = await fetch(authorizeUrl, { redirect: 'manual', headers: { Cookie: jar.header() } });
   await expectStatus(consentPage, [200], 'consent page');
   jar.store(consentPage);
@@ -151,6 +151,7 @@ export async function obtainAccessToken(origin: string, options: TokenOptions = 
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header(), Origin: origin },
     body: new URLSearchParams([
       ['handle', handle],
+      ['offer', hiddenField(consentHtml, 'offer') ?? ''],
       ['decision', 'approve'],
       ...scope.split(' ').map((s) => ['scope', s]),
     ]),
