@@ -26,6 +26,8 @@ const HELP = `Usage: npm run bench [-- options]
 Results: a table on stdout and bench/results/<time>.json. See bench/README.md.`;
 
 const TRIVIAL_CONFIG = 'bench/trivial/wrangler.jsonc';
+/** The trivial Worker plus one KV read and one rate-limit call per request (bench/floor/). */
+const FLOOR_CONFIG = 'bench/floor/wrangler.jsonc';
 const CONCURRENCY = [1, 8, 32];
 const PROTOCOL_2026 = '2026-07-28';
 const PROTOCOL_2025 = '2025-11-25';
@@ -170,7 +172,7 @@ async function measuredLoad(opts, worker, load) {
   return { ...result, cpuMsPerRequest: result.requests > 0 ? cpu / result.requests : Number.NaN };
 }
 
-async function mcpLoads(opts, trivial, ours, token, log) {
+async function mcpLoads(opts, trivial, floor, ours, token, log) {
   const results = {};
   for (const era of [PROTOCOL_2026, PROTOCOL_2025]) {
     const request = mcpRequest(era, token);
@@ -189,6 +191,11 @@ async function mcpLoads(opts, trivial, ours, token, log) {
           ` | trivial ${t.throughput.toFixed(0)} req/s p50 ${t.p50.toFixed(2)} ms` +
           (o.failures || t.failures ? ` | failures ours ${o.failures}, trivial ${t.failures}` : ''),
       );
+      if (connections === 8) {
+        const f = await measuredLoad(opts, floor, { ...base, origin: floor.origin, verify: hasResult });
+        results[key].floor = f;
+        log(`  ${key}: floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms`);
+      }
     }
   }
   // The 401 path: POST /mcp without a token, against a plain POST to the trivial Worker.
@@ -237,10 +244,10 @@ async function sseLoads(opts, trivial, ours, token, log) {
  * Memory: RSS of each Worker's workerd before and after a fixed number of 2026-07-28 tools/call
  * requests at concurrency 8 (after a warm-up of a quarter as many), and the growth per request.
  */
-async function memoryPhase(opts, trivial, ours, token) {
+async function memoryPhase(opts, trivial, floor, ours, token) {
   const request = mcpRequest(PROTOCOL_2026, token);
   const results = {};
-  for (const worker of [trivial, ours]) {
+  for (const worker of [trivial, floor, ours]) {
     const load = {
       origin: worker.origin,
       path: '/mcp',
@@ -385,6 +392,23 @@ function summaryRows(result) {
           trivial: load(r).trivial.cpuMsPerRequest,
         }));
         rows.push({ figure: `tools/call ${label} c=${c} workerd CPU/request`, unit: 'ms', ...cpu });
+        const floorTp = across(rounds, (r) => ({
+          ours: load(r).floor.throughput,
+          trivial: load(r).trivial.throughput,
+        }));
+        rows.push({ figure: `  floor: ${label} c=${c} throughput`, unit: 'req/s', ...floorTp });
+        const floorP50 = across(rounds, (r) => ({ ours: load(r).floor.p50, trivial: load(r).trivial.p50 }));
+        rows.push({ figure: `  floor: ${label} c=${c} p50`, unit: 'ms', ...floorP50 });
+        const vsFloor = across(rounds, (r) => ({
+          ours: load(r).ours.throughput,
+          trivial: load(r).floor.throughput,
+        }));
+        rows.push({
+          figure: `  ours vs floor: ${label} c=${c} throughput`,
+          unit: 'req/s',
+          ...vsFloor,
+          trivialLabel: `${vsFloor.trivial.toFixed(0)} req/s (floor)`,
+        });
       }
     }
   }
@@ -492,6 +516,17 @@ function summaryRows(result) {
     target: `≤ ${TARGETS.memoryGrowth}×`,
     pass: growth.ratio <= TARGETS.memoryGrowth,
   });
+  const floorGrowth = across(rounds, (r) => ({
+    ours: mem(r).floor.growthPerRequest,
+    trivial: Math.max(mem(r).trivial.growthPerRequest, floor),
+  }));
+  rows.push({
+    figure: '  floor: workerd RSS growth per request',
+    unit: 'B',
+    ours: floorGrowth.ours,
+    trivial: median(rounds.map((r) => mem(r).trivial.growthPerRequest)),
+    ratio: floorGrowth.ratio,
+  });
   return rows;
 }
 
@@ -523,18 +558,21 @@ function parseJsonc(text) {
   return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
 }
 
-/** The trivial Worker must run under the same compatibility date and flags as ours. */
+/** The trivial and floor Workers must run under the same compatibility date and flags as ours. */
 function compatibility() {
-  const ours = parseJsonc(readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8'));
-  const trivial = parseJsonc(readFileSync(join(ROOT, TRIVIAL_CONFIG), 'utf8'));
-  const same =
-    ours.compatibility_date === trivial.compatibility_date &&
-    JSON.stringify([...(ours.compatibility_flags ?? [])].sort()) ===
-      JSON.stringify([...(trivial.compatibility_flags ?? [])].sort());
+  const read = (path) => parseJsonc(readFileSync(join(ROOT, path), 'utf8'));
+  const ours = read('wrangler.jsonc');
+  const others = { trivial: read(TRIVIAL_CONFIG), floor: read(FLOOR_CONFIG) };
+  const flags = (config) => JSON.stringify([...(config.compatibility_flags ?? [])].sort());
+  const same = Object.values(others).every(
+    (other) => other.compatibility_date === ours.compatibility_date && flags(other) === flags(ours),
+  );
+  const describe = (config) => ({ date: config.compatibility_date, flags: config.compatibility_flags });
   return {
     same,
-    ours: { date: ours.compatibility_date, flags: ours.compatibility_flags },
-    trivial: { date: trivial.compatibility_date, flags: trivial.compatibility_flags },
+    ours: describe(ours),
+    trivial: describe(others.trivial),
+    floor: describe(others.floor),
   };
 }
 
@@ -579,8 +617,13 @@ async function stopAll() {
 
 async function start(name) {
   const worker =
-    name === 'trivial'
-      ? await startWorker({ name, config: TRIVIAL_CONFIG, readyPath: '/', extraArgs: WRANGLER_DEV_FLAGS })
+    name === 'trivial' || name === 'floor'
+      ? await startWorker({
+          name,
+          config: name === 'trivial' ? TRIVIAL_CONFIG : FLOOR_CONFIG,
+          readyPath: '/',
+          extraArgs: WRANGLER_DEV_FLAGS,
+        })
       : await startWorker({
           name,
           config: benchConfig(),
@@ -612,7 +655,7 @@ async function main() {
 
   result.compatibility = compatibility();
   if (!result.compatibility.same) {
-    log(`warning: the trivial Worker's compatibility date/flags differ from wrangler.jsonc:`);
+    log(`warning: the trivial or floor Worker's compatibility date/flags differ from wrangler.jsonc:`);
     log(`  ${JSON.stringify(result.compatibility)}`);
   }
 
@@ -624,6 +667,7 @@ async function main() {
   for (let round = 1; round <= opts.rounds; round++) {
     log(`round ${round}/${opts.rounds}: starting both Workers…`);
     const trivial = await start('trivial');
+    const floor = await start('floor');
     const ours = await start('ours');
     result.startup.trivial.push(trivial.startupMs);
     result.startup.ours.push(ours.startupMs);
@@ -634,9 +678,9 @@ async function main() {
     await checkRequests(ours, trivial, token);
 
     log('  memory…');
-    const memory = await memoryPhase(opts, trivial, ours, token);
+    const memory = await memoryPhase(opts, trivial, floor, ours, token);
     log('  tools/call on /mcp and the 401 path…');
-    const mcp = await mcpLoads(opts, trivial, ours, token, log);
+    const mcp = await mcpLoads(opts, trivial, floor, ours, token, log);
     log('  SSE…');
     const sse = await sseLoads(opts, trivial, ours, token, log);
     log('  OAuth flow…');
@@ -645,6 +689,7 @@ async function main() {
     result.rounds.push({ round, rssStart, rssEnd, memory, mcp, sse, oauth });
 
     await stop(trivial);
+    await stop(floor);
     await stop(ours);
   }
   // Start-up is timed in every round; a run of fewer rounds adds start-only samples.
