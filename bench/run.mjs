@@ -665,7 +665,7 @@ async function main() {
   result.startup = { trivial: [], ours: [] };
   result.rounds = [];
   for (let round = 1; round <= opts.rounds; round++) {
-    log(`round ${round}/${opts.rounds}: starting both Workers…`);
+    log(`round ${round}/${opts.rounds}: starting the Workers (trivial, floor, ours)…`);
     const trivial = await start('trivial');
     const floor = await start('floor');
     const ours = await start('ours');
