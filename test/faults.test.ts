@@ -91,17 +91,7 @@ describe('a failing KV', () => {
       refresh_token: tokens.refresh_token,
       client_id: client.client_id,
     };
-    const failed = await send(
-      '/oauth/token',
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields),
-      },
-      undefined,
-      fetcher,
-    );
-    await expectJson503(failed);
+    await expectJson503(await tokenRequest(fields, fetcher));
     const retry = await tokenRequest(fields);
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as Tokens).access_token).toEqual(expect.any(String));
