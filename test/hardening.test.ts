@@ -1,6 +1,8 @@
 // Negative tests of the hardening issue that the other files do not already cover: each asserts
 // the safe answer to a hostile or broken request (docs/security.md maps threats to tests).
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
+import { sha256Base64Url } from '../src/lib/base64url';
 import { Browser, hiddenField, ORIGIN, send } from './support/browser';
 import { answerOf, initializeRequest, mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
@@ -150,6 +152,20 @@ describe('authorization codes', () => {
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: 'invalid_grant' });
     expect((await exchangeCode(client, code, verifier)).status).toBe(200);
+  });
+
+  it('a made-up code is refused and leaves nothing stored in its redemption object', async () => {
+    const client = await registerClient();
+    const code = 'someone:something:made-up';
+    const response = await exchangeCode(client, code, 'verifier'.repeat(6));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+    const namespace = bindings.CODE_REDEMPTION;
+    const stub = namespace.get(namespace.idFromName(await sha256Base64Url(code)));
+    await runInDurableObject(stub, async (_instance, state) => {
+      expect((await state.storage.list()).size).toBe(0);
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
   });
 });
 

@@ -42,10 +42,17 @@ export class CodeRedemption extends DurableObject<Env> {
     return 'go';
   }
 
-  /** A redemption that issued tokens marks the code redeemed; one that failed frees it. */
+  /**
+   * A redemption that issued tokens marks the code redeemed. One that failed frees it and leaves
+   * nothing behind (no record, no alarm): a request with a made-up code costs no storage.
+   */
   async settle(redeemed: boolean): Promise<void> {
-    if (redeemed) await this.ctx.storage.put('claim', { state: 'redeemed', at: Date.now() });
-    else await this.ctx.storage.delete('claim');
+    if (redeemed) {
+      await this.ctx.storage.put('claim', { state: 'redeemed', at: Date.now() });
+      return;
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 
   override async alarm(): Promise<void> {
