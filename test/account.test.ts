@@ -12,10 +12,10 @@ import {
   pkce,
   type RegisteredClient,
   redirectOf,
+  refreshWith,
   registerClient as registerSupportClient,
   signIn,
   type Tokens,
-  tokenRequest,
 } from './support/oauth';
 
 // Connected apps (/account) and remembered consent, in workerd with the real Worker: a browser
@@ -119,11 +119,7 @@ async function consentShown(
 }
 
 function refresh(authorization: Authorization): Promise<Response> {
-  return tokenRequest({
-    grant_type: 'refresh_token',
-    refresh_token: authorization.tokens.refresh_token,
-    client_id: authorization.client.client_id,
-  });
+  return refreshWith(authorization.client, authorization.tokens.refresh_token);
 }
 
 /** The /account page's HTML, checked to be a 200. */

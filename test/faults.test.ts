@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, send } from './support/browser';
 import { failingDurableObjects, failingKv } from './support/faults';
-import { modernRequest } from './support/mcp';
+import { mcpPost, modernRequest } from './support/mcp';
 import {
   approvedCode,
   authorizePath,
@@ -11,10 +11,10 @@ import {
   consentPage,
   exchangeCode,
   pkce,
+  refreshWith,
   registerClient,
   signIn,
   type Tokens,
-  tokenRequest,
 } from './support/oauth';
 import { bindings, workerWith } from './support/worker';
 
@@ -86,13 +86,8 @@ describe('a failing KV', () => {
   it('refresh: a failed grant write is a 503, and the same refresh token still works', async () => {
     const { client, tokens } = await connect();
     const { fetcher } = kvFailing((operation, key) => operation === 'put' && key.startsWith('grant:'));
-    const fields = {
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: client.client_id,
-    };
-    await expectJson503(await tokenRequest(fields, fetcher));
-    const retry = await tokenRequest(fields);
+    await expectJson503(await refreshWith(client, tokens.refresh_token, fetcher));
+    const retry = await refreshWith(client, tokens.refresh_token);
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as Tokens).access_token).toEqual(expect.any(String));
   });
@@ -120,22 +115,7 @@ describe('a failing KV', () => {
     const { tokens } = await connect();
     const { fetcher } = kvFailing((operation, key) => operation === 'get' && key.startsWith('token:'));
     const { body, headers } = modernRequest('tools/list');
-    const response = await send(
-      '/mcp',
-      {
-        method: 'POST',
-        headers: {
-          ...headers,
-          Authorization: `Bearer ${tokens.access_token}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify(body),
-      },
-      undefined,
-      fetcher,
-    );
-    await expectJson503(response);
+    await expectJson503(await mcpPost(body, { token: tokens.access_token, headers, fetcher }));
   });
 
   it('sign-in: a failed session-key read is our 503 page, not signed in', async () => {

@@ -15,6 +15,7 @@ import {
   pkce,
   REDIRECT_URI,
   redirectOf,
+  refreshWith,
   register,
   registerClient,
   signIn,
@@ -111,11 +112,7 @@ describe('authorization codes', () => {
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
     expect(await tokenStatus(first.access_token)).toBe(401);
-    const refresh = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: first.refresh_token,
-      client_id: client.client_id,
-    });
+    const refresh = await refreshWith(client, first.refresh_token);
     expect(refresh.status).toBe(400);
   });
 
@@ -173,31 +170,17 @@ describe('refresh tokens', () => {
   it('a refresh token used by another client is refused, and still works for its own', async () => {
     const { client, tokens } = await connect();
     const other = await registerClient();
-    const stolen = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: other.client_id,
-    });
+    const stolen = await refreshWith(other, tokens.refresh_token);
     expect(stolen.status).toBe(400);
     expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' });
-    const own = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: client.client_id,
-    });
+    const own = await refreshWith(client, tokens.refresh_token);
     expect(own.status).toBe(200);
   });
 
   it('10 parallel refreshes with one refresh token: no 5xx, and a working token chain remains', async () => {
     const { client, tokens } = await connect();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        tokenRequest({
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: client.client_id,
-        }),
-      ),
+      Array.from({ length: 10 }, () => refreshWith(client, tokens.refresh_token)),
     );
     expect(responses.every((response) => response.status < 500)).toBe(true);
     const issued = await Promise.all(
@@ -211,11 +194,7 @@ describe('refresh tokens', () => {
     // At least one of the new refresh tokens (or the one they rotated from) still refreshes.
     let chains = 0;
     for (const candidate of [...issued.map((next) => next.refresh_token), tokens.refresh_token]) {
-      const refreshed = await tokenRequest({
-        grant_type: 'refresh_token',
-        refresh_token: candidate,
-        client_id: client.client_id,
-      });
+      const refreshed = await refreshWith(client, candidate);
       expect(refreshed.status).toBeLessThan(500);
       if (refreshed.status === 200) {
         chains++;

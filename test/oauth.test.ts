@@ -10,6 +10,7 @@ import {
   pkce,
   REDIRECT_URI,
   redirectOf,
+  refreshWith,
   registerClient,
   signIn,
   type Tokens,
@@ -252,11 +253,7 @@ describe('sign-in form', () => {
 describe('tokens', () => {
   it('rotates the refresh token; the old access token keeps working', async () => {
     const { client, tokens } = await connect();
-    const refreshed = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: client.client_id,
-    });
+    const refreshed = await refreshWith(client, tokens.refresh_token);
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as Tokens;
     expect(next.access_token).not.toBe(tokens.access_token);
@@ -266,17 +263,9 @@ describe('tokens', () => {
     expect(await tokenStatus(tokens.access_token)).toBe(200);
 
     // Once the new refresh token is used, the first one is spent.
-    const third = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: next.refresh_token,
-      client_id: client.client_id,
-    });
+    const third = await refreshWith(client, next.refresh_token);
     expect(third.status).toBe(200);
-    const replay = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: client.client_id,
-    });
+    const replay = await refreshWith(client, tokens.refresh_token);
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
   });
@@ -302,11 +291,7 @@ describe('tokens', () => {
     });
     expect(revoked.status).toBe(200);
     expect(await tokenStatus(tokens.access_token)).toBe(401);
-    const refresh = await tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: client.client_id,
-    });
+    const refresh = await refreshWith(client, tokens.refresh_token);
     expect(refresh.status).toBe(400);
   });
 

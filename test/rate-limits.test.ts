@@ -2,8 +2,8 @@
 // LOW_LIMITER (2 per minute, vitest.config.ts), through the Worker's default export.
 import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, send } from './support/browser';
-import { modernRequest } from './support/mcp';
-import { connect, REDIRECT_URI } from './support/oauth';
+import { mcpPost, modernRequest } from './support/mcp';
+import { connect, REDIRECT_URI, refreshWith } from './support/oauth';
 import { bindings, workerWith } from './support/worker';
 
 const low = bindings.LOW_LIMITER;
@@ -41,21 +41,7 @@ describe('rate limits: a limited request gets 429 with Retry-After and a clear m
   it('token requests per client, whatever the grant', async () => {
     const { client, tokens } = await connect('limited-tokens@example.com');
     const fetcher = workerWith({ TOKEN_CLIENT_LIMITER: low });
-    const refresh = (refreshToken: string) =>
-      send(
-        '/oauth/token',
-        {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            grant_type: 'refresh_token',
-            refresh_token: refreshToken,
-            client_id: client.client_id,
-          }),
-        },
-        undefined,
-        fetcher,
-      );
+    const refresh = (refreshToken: string) => refreshWith(client, refreshToken, fetcher);
     const first = await refresh(tokens.refresh_token);
     expect(first.status).toBe(200);
     const next = (await first.json()) as { refresh_token: string };
@@ -107,21 +93,7 @@ describe('rate limits: a limited request gets 429 with Retry-After and a clear m
     const fetcher = workerWith({ MCP_USER_LIMITER: low });
     const call = (path: string) => {
       const { body, headers } = modernRequest('tools/list');
-      return send(
-        path,
-        {
-          method: 'POST',
-          headers: {
-            ...headers,
-            Authorization: `Bearer ${tokens.access_token}`,
-            'Content-Type': 'application/json',
-            Accept: 'application/json, text/event-stream',
-          },
-          body: JSON.stringify(body),
-        },
-        undefined,
-        fetcher,
-      );
+      return mcpPost(body, { token: tokens.access_token, headers, path, fetcher });
     };
     expect((await call('/mcp')).status).toBe(200);
     expect((await call('/sse')).status).toBe(200);

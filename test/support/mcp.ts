@@ -1,4 +1,4 @@
-import { send } from './browser';
+import { type Fetcher, send } from './browser';
 
 export const MODERN_VERSION = '2026-07-28';
 export const LEGACY_VERSION = '2025-06-18';
@@ -13,7 +13,7 @@ export interface JsonRpcResponse {
 /** A POST of one JSON-RPC message to an MCP endpoint, with a token when given. */
 export function mcpPost(
   body: unknown,
-  options: { token?: string; path?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; path?: string; headers?: Record<string, string>; fetcher?: Fetcher } = {},
 ): Promise<Response> {
   const headers = new Headers({
     'Content-Type': 'application/json',
@@ -21,11 +21,12 @@ export function mcpPost(
     ...options.headers,
   });
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
-  return send(options.path ?? '/mcp', {
-    method: 'POST',
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  return send(
+    options.path ?? '/mcp',
+    { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) },
+    undefined,
+    options.fetcher,
+  );
 }
 
 /** The JSON-RPC messages of a Streamable HTTP answer: a JSON body or an SSE stream. */

@@ -187,6 +187,18 @@ export function exchangeCode(
   );
 }
 
+/** Uses `refreshToken` as `client` would, to get new tokens (through `fetcher` if given). */
+export function refreshWith(
+  client: { client_id: string },
+  refreshToken: string,
+  fetcher?: Fetcher,
+): Promise<Response> {
+  return tokenRequest(
+    { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id },
+    fetcher,
+  );
+}
+
 /** An approved authorization for a new client: its code and PKCE verifier, not yet exchanged. */
 export async function approvedCode(email = 'ada@example.com') {
   const client = await registerClient();
