@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
 import { Browser, hiddenField } from './support/browser';
+import { FakeOidcProvider } from './support/fake-oidc';
 import {
   authorizePath,
   consentFormOf,
@@ -14,8 +15,8 @@ import {
 } from './support/oauth';
 
 // Remembered consent and connected apps for a user who signs in through an identity provider
-// (OIDC): the provider is the one thing outside the machine, so only its HTTP is faked here, as
-// in sign-in-oidc.test.ts. A remembered approval skips our consent page, not the provider.
+// (OIDC): the provider is the one thing outside the machine, so only its HTTP is faked here
+// (test/support/fake-oidc.ts). A remembered approval skips our consent page, not the provider.
 
 const ISSUER = 'https://idp.account.test';
 const CLIENT_ID = 'mcp-server-client';
@@ -28,85 +29,21 @@ const vars = {
   OIDC_DISPLAY_NAME: 'Acme SSO',
 } as AppEnv;
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
-
-let keys: CryptoKeyPair;
-let publicJwk: JsonWebKey;
-/** The nonce of the last authorization request the Worker sent to the provider. */
-let lastNonce = '';
+let idp: FakeOidcProvider;
 const realFetch = globalThis.fetch;
 
-async function idToken(nonce: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const encode = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
-  const signed = `${encode({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${encode({
-    iss: ISSUER,
-    aud: CLIENT_ID,
-    sub: 'oidc-user-1',
-    nonce,
-    iat: now,
-    exp: now + 300,
-    email: 'grace@example.com',
-    email_verified: true,
-    name: 'Grace Hopper',
-  })}`;
-  const signature = await crypto.subtle.sign(
-    'RSASSA-PKCS1-v1_5',
-    keys.privateKey,
-    new TextEncoder().encode(signed),
-  );
-  return `${signed}.${b64url(new Uint8Array(signature))}`;
-}
-
-async function idp(request: Request): Promise<Response> {
-  const { pathname } = new URL(request.url);
-  if (pathname === '/.well-known/openid-configuration') {
-    return Response.json({
-      issuer: ISSUER,
-      authorization_endpoint: `${ISSUER}/authorize`,
-      token_endpoint: `${ISSUER}/token`,
-      jwks_uri: `${ISSUER}/jwks`,
-      response_types_supported: ['code'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      code_challenge_methods_supported: ['S256'],
-    });
-  }
-  if (pathname === '/jwks')
-    return Response.json({ keys: [{ ...publicJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] });
-  if (pathname === '/token') {
-    return Response.json({
-      access_token: 'upstream-access-token',
-      token_type: 'Bearer',
-      expires_in: 3600,
-      id_token: await idToken(lastNonce),
-    });
-  }
-  return new Response('not found', { status: 404 });
-}
-
 beforeAll(async () => {
-  keys = (await crypto.subtle.generateKey(
-    {
-      name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: 'SHA-256',
-    },
-    true,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
-  publicJwk = (await crypto.subtle.exportKey('jwk', keys.publicKey)) as JsonWebKey;
+  idp = await FakeOidcProvider.create(ISSUER, CLIENT_ID, {
+    sub: 'oidc-user-1',
+    email: 'grace@example.com',
+    name: 'Grace Hopper',
+  });
 });
 
 beforeEach(() => {
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const request = new Request(input, init);
-    if (new URL(request.url).origin === ISSUER) return idp(request);
+    if (new URL(request.url).origin === ISSUER) return idp.fetch(request);
     return realFetch(input, init);
   });
 });
@@ -119,7 +56,7 @@ afterEach(() => {
 async function throughProvider(browser: Browser, redirect: Response): Promise<URL> {
   const providerUrl = new URL(redirect.headers.get('Location') ?? '');
   expect(providerUrl.origin + providerUrl.pathname).toBe(`${ISSUER}/authorize`);
-  lastNonce = providerUrl.searchParams.get('nonce') ?? '';
+  idp.nonce = providerUrl.searchParams.get('nonce') ?? '';
   const state = providerUrl.searchParams.get('state') ?? '';
   const back = await browser.get(
     `/signin/oidc/callback?${new URLSearchParams({ iss: ISSUER, code: 'c', state })}`,

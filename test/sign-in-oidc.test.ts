@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
 import { Browser, type Fetcher } from './support/browser';
+import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
 import {
   authorizePath,
   consentFormOf,
@@ -13,10 +14,11 @@ import {
   registerClient,
 } from './support/oauth';
 
-// The identity provider is the one thing outside the machine, so only its HTTP is faked here:
-// `fetch` to https://idp.test answers discovery, JWKS, token and UserInfo requests, and the ID
-// token is signed (or mis-signed) by a key made in this test. What a real provider does is
-// proven end to end in test/e2e/oidc.test.ts; here are the answers a real one would not give.
+// The identity provider is the one thing outside the machine, so only its HTTP is faked here
+// (test/support/fake-oidc.ts): `fetch` to https://idp.test answers discovery, JWKS and token
+// requests, and the ID token is signed (or mis-signed) by a key made in this test. What a real
+// provider does is proven end to end in test/e2e/oidc.test.ts; here are the answers a real one
+// would not give.
 
 const ISSUER = 'https://idp.test';
 const CLIENT_ID = 'mcp-server-client';
@@ -37,111 +39,25 @@ const workerWith =
   (request) =>
     worker.fetch(request, vars, createExecutionContext());
 
-const encoder = new TextEncoder();
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
-
-async function rsaKey() {
-  return (await crypto.subtle.generateKey(
-    {
-      name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: 'SHA-256',
-    },
-    true,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
-}
-
-async function jwt(key: CryptoKey, claims: Record<string, unknown>): Promise<string> {
-  const header = b64url(encoder.encode(JSON.stringify({ alg: 'RS256', kid: 'k1', typ: 'JWT' })));
-  const payload = b64url(encoder.encode(JSON.stringify(claims)));
-  const signature = await crypto.subtle.sign(
-    'RSASSA-PKCS1-v1_5',
-    key,
-    encoder.encode(`${header}.${payload}`),
-  );
-  return `${header}.${payload}.${b64url(new Uint8Array(signature))}`;
-}
-
-let signingKey: CryptoKeyPair;
+let idp: FakeOidcProvider;
 let otherKey: CryptoKeyPair;
-let publicJwk: JsonWebKey;
-
-/** What the fake provider puts in the next ID token, and how it signs it. */
-interface IdTokenPlan {
-  claims: (nonce: string) => Record<string, unknown>;
-  key?: CryptoKey;
-}
-
-let plan: IdTokenPlan;
-/** The nonce of the last authorization request the Worker sent to the provider. */
-let lastNonce = '';
 const realFetch = globalThis.fetch;
-
-function goodClaims(nonce: string): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: ISSUER,
-    aud: CLIENT_ID,
-    sub: 'user-123',
-    nonce,
-    iat: now,
-    exp: now + 300,
-    email: 'ada@example.com',
-    email_verified: true,
-    name: 'Ada Lovelace',
-  };
-}
-
-async function idp(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  if (url.pathname === '/.well-known/openid-configuration') {
-    return Response.json({
-      issuer: ISSUER,
-      authorization_endpoint: `${ISSUER}/authorize`,
-      token_endpoint: `${ISSUER}/token`,
-      jwks_uri: `${ISSUER}/jwks`,
-      userinfo_endpoint: `${ISSUER}/userinfo`,
-      response_types_supported: ['code'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      code_challenge_methods_supported: ['S256'],
-    });
-  }
-  if (url.pathname === '/jwks')
-    return Response.json({ keys: [{ ...publicJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] });
-  if (url.pathname === '/token') {
-    const form = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
-    if (form.get('grant_type') !== 'authorization_code' || !form.get('code_verifier')) {
-      return Response.json({ error: 'invalid_request' }, { status: 400 });
-    }
-    return Response.json({
-      access_token: 'upstream-access-token',
-      token_type: 'Bearer',
-      expires_in: 3600,
-      refresh_token: 'upstream-refresh-token',
-      id_token: await jwt(plan.key ?? signingKey.privateKey, plan.claims(lastNonce)),
-    });
-  }
-  return new Response('not found', { status: 404 });
-}
+const goodClaims = (nonce: string) => idp.goodClaims(nonce);
 
 beforeAll(async () => {
-  signingKey = await rsaKey();
+  idp = await FakeOidcProvider.create(ISSUER, CLIENT_ID, {
+    sub: 'user-123',
+    email: 'ada@example.com',
+    name: 'Ada Lovelace',
+  });
   otherKey = await rsaKey();
-  publicJwk = (await crypto.subtle.exportKey('jwk', signingKey.publicKey)) as JsonWebKey;
 });
 
 beforeEach(() => {
-  plan = { claims: goodClaims };
+  idp.reset();
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const request = new Request(input, init);
-    if (new URL(request.url).origin === ISSUER) return idp(request);
+    if (new URL(request.url).origin === ISSUER) return idp.fetch(request);
     if (new URL(request.url).origin === 'https://down.test')
       return new Response('unavailable', { status: 503 });
     return realFetch(input, init);
@@ -183,7 +99,7 @@ async function startAuthorization(vars = oidcEnv()): Promise<Started> {
   expect(approved.status).toBe(302);
   const providerUrl = new URL(approved.headers.get('Location') ?? '');
   expect(providerUrl.origin + providerUrl.pathname).toBe(`${ISSUER}/authorize`);
-  lastNonce = providerUrl.searchParams.get('nonce') ?? '';
+  idp.nonce = providerUrl.searchParams.get('nonce') ?? '';
   return { browser, client, providerUrl, state: providerUrl.searchParams.get('state') ?? '' };
 }
 
@@ -192,7 +108,7 @@ function callback(browser: Browser, params: Record<string, string>): Promise<Res
 }
 
 async function transactionKey(state: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(state));
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(state));
   return `transaction:${[...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
@@ -203,7 +119,7 @@ describe('OIDC sign-in during an authorization', () => {
     expect(providerUrl.searchParams.get('redirect_uri')).toBe('http://localhost/signin/oidc/callback');
     expect(providerUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(providerUrl.searchParams.get('scope')).toBe('openid email profile');
-    expect(lastNonce.length).toBeGreaterThanOrEqual(32);
+    expect(idp.nonce.length).toBeGreaterThanOrEqual(32);
     const done = await callback(browser, { code: 'the-code', state });
     const back = redirectOf(done);
     expect(back.searchParams.get('code')).toBeTruthy();
@@ -224,7 +140,7 @@ describe('OIDC sign-in during an authorization', () => {
     'refuses an ID token with %s: our page, a way back with access_denied, no session',
     async (_, claims) => {
       const { browser, state } = await startAuthorization();
-      plan = { claims };
+      idp.idTokenClaims = claims;
       const refused = await callback(browser, { code: 'the-code', state });
       const html = await refused.text();
       expect(refused.status, html).toBe(400);
@@ -238,7 +154,7 @@ describe('OIDC sign-in during an authorization', () => {
 
   it("refuses an ID token signed with a key that is not in the provider's JWKS", async () => {
     const { browser, state } = await startAuthorization();
-    plan = { claims: goodClaims, key: otherKey.privateKey };
+    idp.signWith = otherKey.privateKey;
     const refused = await callback(browser, { code: 'the-code', state });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('could not be verified');
@@ -274,7 +190,7 @@ describe('OIDC sign-in during an authorization', () => {
 
   it('an unverified email does not pass the email allowlist: refused, access_denied, no session', async () => {
     const { browser, state } = await startAuthorization();
-    plan = { claims: (nonce) => ({ ...goodClaims(nonce), email_verified: false }) };
+    idp.idTokenClaims = (nonce) => ({ ...goodClaims(nonce), email_verified: false });
     const refused = await callback(browser, { code: 'the-code', state });
     const html = await refused.text();
     expect(refused.status).toBe(403);
@@ -298,7 +214,7 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
     const response = await browser.get('/signin/oidc?return_to=%2F');
     expect(response.status).toBe(303);
     const providerUrl = new URL(response.headers.get('Location') ?? '');
-    lastNonce = providerUrl.searchParams.get('nonce') ?? '';
+    idp.nonce = providerUrl.searchParams.get('nonce') ?? '';
     return providerUrl.searchParams.get('state') ?? '';
   }
 
