@@ -1,20 +1,10 @@
+import type { ConnectedApp } from '../auth/connected-apps';
 import type { SignedInUser } from '../auth/props';
 import { SCOPES } from '../auth/scopes';
 import { Layout } from './layout';
 
 /** One connected app, as the page shows it. Every string came from the app: JSX escapes it. */
-export interface AccountApp {
-  grantId: string;
-  clientName: string;
-  /** A Client ID Metadata Document client's verified domain; absent for a self-registered app. */
-  clientDomain?: string;
-  redirectHost?: string;
-  scopes: string[];
-  /** Seconds since the epoch. */
-  connectedAt: number;
-  lastUsedAt?: number;
-  rememberedHere: boolean;
-}
+export type AccountApp = Omit<ConnectedApp, 'clientId'>;
 
 /** A message after a revoke (fixed texts, chosen by a code, never text from the URL). */
 export type AccountNotice = 'revoked' | 'revoked-all' | 'revoked-some';
