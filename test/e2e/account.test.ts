@@ -261,17 +261,7 @@ describe('connected apps in Chromium, with the SDK client and mcp-remote', { tim
         const seen = await authorizeInPage(page, opened, { remember: true });
         assert.equal(seen.consentShown, true);
         await desktop.proxy.waitForStderr('Proxy established successfully', 120_000);
-        const initialized = await desktop.proxy.request(
-          'initialize',
-          {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'claude-ai', version: '0.1.0' },
-          },
-          60_000,
-        );
-        assert.equal(initialized.error, undefined, JSON.stringify(initialized.error));
-        desktop.proxy.notify('notifications/initialized');
+        await desktop.proxy.initialize(60_000);
         const desktopAdd = () =>
           desktop.proxy.request('tools/call', { name: 'add', arguments: { a: 23, b: 19 } }, 60_000);
         assert.deepEqual((await desktopAdd()).result?.content, [{ type: 'text', text: '42' }]);

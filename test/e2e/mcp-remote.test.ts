@@ -62,21 +62,8 @@ async function runLikeClaudeDesktop({ path, extraArgs, email, transportName }: P
     assert.equal(callback.origin, `http://127.0.0.1:${callbackPort}`);
     assert.ok(callback.searchParams.get('code'), 'the callback carried a code');
 
-    const initialized = await proxy.request(
-      'initialize',
-      {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'claude-ai', version: '0.1.0' },
-      },
-      60_000,
-    );
-    assert.equal(initialized.error, undefined, JSON.stringify(initialized.error));
-    assert.equal(
-      (initialized.result?.serverInfo as { name?: string } | undefined)?.name,
-      'remote-mcp-server',
-    );
-    proxy.notify('notifications/initialized');
+    const initialized = await proxy.initialize(60_000);
+    assert.equal((initialized.serverInfo as { name?: string } | undefined)?.name, 'remote-mcp-server');
 
     const listed = await proxy.request('tools/list', {}, 60_000);
     assert.equal(listed.error, undefined, JSON.stringify(listed.error));

@@ -150,17 +150,7 @@ describe('OpenID Connect sign-in through a real provider', { timeout: 240_000 },
       await proxy.waitForStderr('Proxy established successfully', 150_000);
       const [report] = await browser.waitForReports(1, 60_000);
       assert.ok(report?.ok, `the browser helper signed in: ${report?.error}`);
-      const initialized = await proxy.request(
-        'initialize',
-        {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'claude-ai', version: '0.1.0' },
-        },
-        60_000,
-      );
-      assert.equal(initialized.error, undefined, JSON.stringify(initialized.error));
-      proxy.notify('notifications/initialized');
+      await proxy.initialize(60_000);
       const me = await proxy.request('tools/call', { name: 'whoami', arguments: {} }, 60_000);
       assert.equal(me.error, undefined, JSON.stringify(me.error));
       assert.deepEqual(me.result?.structuredContent, {

@@ -22,6 +22,11 @@ export interface StdioPeer {
   notify: (method: string, params?: unknown) => void;
   /** Sends a request and resolves with its response (result or error). */
   request: (method: string, params: unknown, timeoutMs: number) => Promise<JsonRpcMessage>;
+  /**
+   * The handshake Claude Desktop makes (`initialize` at 2025-06-18, then
+   * `notifications/initialized`); resolves with the initialize result, rejects on an error answer.
+   */
+  initialize: (timeoutMs: number) => Promise<Record<string, unknown>>;
   stop: () => Promise<void>;
 }
 
@@ -102,6 +107,18 @@ export function spawnStdioPeer(command: string, args: string[], env: NodeJS.Proc
       if (exited()) onExit();
     });
 
+  const notify: StdioPeer['notify'] = (method, params) =>
+    write({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) });
+  const request: StdioPeer['request'] = (method, params, timeoutMs) => {
+    const id = nextId++;
+    const response = waitFor<JsonRpcMessage>(`the answer to ${method} (id ${id})`, timeoutMs, (resolve) => {
+      pending.set(id, resolve);
+      return () => pending.delete(id);
+    });
+    write({ jsonrpc: '2.0', id, method, params });
+    return response;
+  };
+
   return {
     child,
     stderr: () => stderr,
@@ -114,16 +131,22 @@ export function spawnStdioPeer(command: string, args: string[], env: NodeJS.Proc
         check();
         return () => stderrWatchers.delete(check);
       }),
-    notify: (method, params) =>
-      write({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) }),
-    request: (method, params, timeoutMs) => {
-      const id = nextId++;
-      const response = waitFor<JsonRpcMessage>(`the answer to ${method} (id ${id})`, timeoutMs, (resolve) => {
-        pending.set(id, resolve);
-        return () => pending.delete(id);
-      });
-      write({ jsonrpc: '2.0', id, method, params });
-      return response;
+    notify,
+    request,
+    initialize: async (timeoutMs) => {
+      const answer = await request(
+        'initialize',
+        {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'claude-ai', version: '0.1.0' },
+        },
+        timeoutMs,
+      );
+      if (answer.error || !answer.result)
+        throw new Error(`initialize failed: ${JSON.stringify(answer.error)}`);
+      notify('notifications/initialized');
+      return answer.result;
     },
     stop: async () => {
       child.stdin?.end();
