@@ -1,3 +1,4 @@
+import { getOAuthApi } from '@cloudflare/workers-oauth-provider';
 import { redeemOnce } from './auth/code-redemption';
 import type { AppEnv } from './auth/env';
 import { auditTokenResponse, summarizeTokenRequest } from './auth/token-endpoint';
@@ -76,8 +77,10 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
         return tooManyRequests('Too many token requests for this client.');
       const answer = () => providerFor(url.origin).fetch(request, guarded, ctx);
       // An authorization code is redeemed once, even by parallel requests (src/auth/code-redemption.ts).
+      const revokeGrant = (grantId: string, userId: string) =>
+        getOAuthApi<Env>(oauthOptions(url.origin), guarded).revokeGrant(grantId, userId);
       const response = summary.code
-        ? await redeemOnce(summary.code, guarded, oauthOptions(url.origin), answer)
+        ? await redeemOnce(summary.code, guarded, answer, revokeGrant)
         : await answer();
       await auditTokenResponse(summary, response);
       return response;

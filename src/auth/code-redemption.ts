@@ -1,9 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
-import { getOAuthApi, type OAuthProviderOptions } from '@cloudflare/workers-oauth-provider';
 import { sha256Base64Url } from '../lib/base64url';
 import { log } from '../lib/log';
 import { durableObjectCall } from '../lib/storage-errors';
 import type { AppEnv } from './env';
+import { grantOfToken } from './grant-activity';
 
 /**
  * `go`: this request may redeem the code. `busy`: another redemption of it is under way.
@@ -70,15 +70,16 @@ export class CodeRedemption extends DurableObject<Env> {
 export async function redeemOnce(
   code: string,
   env: AppEnv,
-  options: OAuthProviderOptions<Env>,
   redeem: () => Promise<Response>,
+  revokeGrant: (grantId: string, userId: string) => Promise<void>,
 ): Promise<Response> {
   const stub = env.CODE_REDEMPTION.get(env.CODE_REDEMPTION.idFromName(await sha256Base64Url(code)));
   const claim = await durableObjectCall('CodeRedemption.claim', () => stub.claim());
   if (claim === 'busy')
     return invalidGrant('This authorization code is being redeemed already.', 'code_in_use');
   if (claim === 'redeemed') {
-    await revokeGrantOfCode(code, env, options);
+    const grant = grantOfToken(code);
+    if (grant) await revokeGrant(grant.grantId, grant.userId);
     return invalidGrant('Authorization code already used.', 'code_replayed');
   }
   let response: Response;
@@ -90,17 +91,6 @@ export async function redeemOnce(
   }
   await durableObjectCall('CodeRedemption.settle', () => stub.settle(response.status === 200));
   return response;
-}
-
-/** The library's codes are `userId:grantId:secret`; the grant is revoked through its helpers. */
-async function revokeGrantOfCode(
-  code: string,
-  env: AppEnv,
-  options: OAuthProviderOptions<Env>,
-): Promise<void> {
-  const [userId, grantId, secret] = code.split(':');
-  if (!userId || !grantId || !secret) return;
-  await getOAuthApi<Env>(options, env).revokeGrant(grantId, userId);
 }
 
 function invalidGrant(description: string, reason: string): Response {

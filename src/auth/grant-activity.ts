@@ -35,8 +35,8 @@ function useKey(userId: string, grantId: string): string {
 }
 
 /**
- * The grant an access token belongs to. The library's tokens are `<userId>:<grantId>:<secret>`,
- * and it has checked this one against its KV record before the MCP handler runs.
+ * The grant a token or authorization code of the library belongs to: they are all
+ * `<userId>:<grantId>:<secret>`. Only the form is checked; the library checks the credential.
  */
 export function grantOfToken(token: string): { userId: string; grantId: string } | null {
   const [userId, grantId, secret, ...rest] = token.split(':');
