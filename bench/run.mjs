@@ -10,9 +10,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { authorizeWithSession, obtainAccessToken, signIn } from '../test/e2e/support/token.ts';
 import { bundleSize } from './lib/bundle.mjs';
 import { concurrentLoop, fetchPost, httpLoad, median, openSseSession } from './lib/load.mjs';
-import { authorizeWithSession, obtainAccessToken, signIn } from './lib/oauth.mjs';
 import { renderTable } from './lib/report.mjs';
 import { benchConfig, cpuMs, ROOT, startWorker } from './lib/server.mjs';
 
@@ -297,7 +297,7 @@ async function oauthPhase(opts, trivial, ours, round, log) {
   };
   const timedFlow = async (jar) => {
     const t0 = performance.now();
-    await authorizeWithSession(ours.origin, jar, 'bench flow');
+    await authorizeWithSession(ours.origin, jar, { clientName: 'bench flow' });
     return performance.now() - t0;
   };
   const runId = Date.now().toString(36);
@@ -674,7 +674,9 @@ async function main() {
     const rssStart = { trivial: trivial.memory().workerRss, ours: ours.memory().workerRss };
     log(`  start-up: trivial ${trivial.startupMs.toFixed(0)} ms, ours ${ours.startupMs.toFixed(0)} ms`);
 
-    const token = await obtainAccessToken(ours.origin, `bench-r${round}@bench.example`);
+    const { accessToken: token } = await obtainAccessToken(ours.origin, {
+      email: `bench-r${round}@bench.example`,
+    });
     await checkRequests(ours, trivial, token);
 
     log('  memory…');

@@ -1,10 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * An access token for a running server, obtained without a browser: the same requests a browser
- * and an OAuth client make (RFC 7591 registration, authorization code with PKCE, the demo
- * sign-in form, the consent form, the token request), with cookies carried by hand.
+ * OAuth without a browser, against a running server: the requests a browser and an OAuth client
+ * make (RFC 7591 registration, authorization code with PKCE S256, the demo sign-in form, the
+ * consent form, the token request), with the `__Host-` cookies carried by hand (fetch would drop
+ * them: they are `Secure` and the server is plain http on 127.0.0.1). The e2e tests and
+ * `npm run bench` (which times {@link authorizeWithSession}) both use it.
  */
+
+/** The loopback redirect URI clients register by default; it is never contacted. */
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
 export interface AccessToken {
   accessToken: string;
   refreshToken?: string;
@@ -18,12 +24,14 @@ export interface TokenOptions {
   email?: string;
   /** Scopes to ask for; `mcp` by default. */
   scope?: string;
-  /** The redirect URI to register; a loopback URI that is never contacted by default. */
+  /** The redirect URI to register; {@link REDIRECT_URI} by default. */
   redirectUri?: string;
+  /** The client's name on the consent page. */
+  clientName?: string;
 }
 
-/** A tiny cookie jar: name → value, from Set-Cookie headers (a test talks to one origin). */
-class CookieJar {
+/** A tiny cookie jar for one origin: name → value, from Set-Cookie headers. */
+export class CookieJar {
   readonly cookies = new Map<string, string>();
 
   store(response: Response): void {
@@ -38,17 +46,20 @@ class CookieJar {
     }
   }
 
+  /** A copy: the session cookies, without what one flow adds. */
+  clone(): CookieJar {
+    const copy = new CookieJar();
+    for (const [name, value] of this.cookies) copy.cookies.set(name, value);
+    return copy;
+  }
+
   header(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 }
 
-function base64url(bytes: Buffer): string {
-  return bytes.toString('base64url');
-}
-
 /** The value of `<input … name="NAME" value="…">` in an HTML page (first match). */
-function hiddenField(html: string, name: string): string | undefined {
+export function hiddenField(html: string, name: string): string | undefined {
   for (const tag of html.match(/<input\b[^>]*>/g) ?? []) {
     if (!new RegExp(`\\bname="${name}"`).test(tag)) continue;
     const value = /\bvalue="([^"]*)"/.exec(tag)?.[1];
@@ -61,6 +72,7 @@ function decodeEntities(text: string): string {
   return text
     .replaceAll('&quot;', '"')
     .replaceAll('&#39;', "'")
+    .replaceAll('&#x27;', "'")
     .replaceAll('&lt;', '<')
     .replaceAll('&gt;', '>')
     .replaceAll('&amp;', '&');
@@ -74,86 +86,105 @@ async function expectStatus(response: Response, expected: number[], step: string
   );
 }
 
-/** Registers a public client, signs in with the demo form, approves consent, and redeems the code. */
-export async function obtainAccessToken(origin: string, options: TokenOptions = {}): Promise<AccessToken> {
-  const redirectUri = options.redirectUri ?? 'http://127.0.0.1:9/callback';
-  const scope = options.scope ?? 'mcp';
-  const email = options.email ?? 'conformance@example.com';
-  const jar = new CookieJar();
-
-  // 1. Dynamic client registration (RFC 7591), a public client.
-  const registration = await fetch(`${origin}/oauth/register`, {
+/** POST /oauth/register: a public client with a loopback redirect URI. Returns its client id. */
+export async function registerClient(origin: string, options: TokenOptions = {}): Promise<string> {
+  const response = await fetch(`${origin}/oauth/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      client_name: 'e2e token helper',
-      redirect_uris: [redirectUri],
+      client_name: options.clientName ?? 'token helper',
+      redirect_uris: [options.redirectUri ?? REDIRECT_URI],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     }),
   });
-  await expectStatus(registration, [201, 200], 'client registration');
-  const { client_id: clientId } = (await registration.json()) as { client_id: string };
+  await expectStatus(response, [201, 200], 'client registration');
+  const { client_id: clientId } = (await response.json()) as { client_id?: unknown };
+  if (typeof clientId !== 'string') throw new Error('client registration: no client_id');
+  return clientId;
+}
 
-  // 2. The authorization request, with PKCE (S256) and the resource indicator (RFC 8707).
-  const verifier = base64url(randomBytes(32));
-  const challenge = base64url(createHash('sha256').update(verifier).digest());
-  const state = base64url(randomBytes(16));
-  const authorizeUrl = new URL('/authorize', origin);
-  authorizeUrl.search = new URLSearchParams({
+/** An authorization request with PKCE (S256) and the resource indicator (RFC 8707). */
+function authorizationRequest(origin: string, clientId: string, options: TokenOptions) {
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const url = new URL('/authorize', origin);
+  url.search = new URLSearchParams({
     response_type: 'code',
     client_id: clientId,
-    redirect_uri: redirectUri,
-    scope,
+    redirect_uri: options.redirectUri ?? REDIRECT_URI,
+    scope: options.scope ?? 'mcp',
     state,
-    code_challenge: challenge,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
     resource: origin,
   }).toString();
-  const authorizePath = `${authorizeUrl.pathname}${authorizeUrl.search}`;
+  return { url, verifier, state };
+}
 
-  // 3. Not signed in: the sign-in page, with its CSRF cookie and hidden field.
-  const signInPage = await fetch(authorizeUrl, { redirect: 'manual' });
-  await expectStatus(signInPage, [200], `sign-in page (Location: ${signInPage.headers.get('Location')})`);
-  jar.store(signInPage);
-  const signInHtml = await signInPage.text();
-  const csrf = hiddenField(signInHtml, 'csrf');
-  if (!csrf) throw new Error(`sign-in page without a csrf field:\n${signInHtml.slice(0, 2000)}`);
-
-  // 4. The demo sign-in form.
-  const signIn = await fetch(new URL('/signin', origin), {
+/**
+ * Signs `email` in with the demo sign-in form, reached as a browser reaches it: an authorization
+ * request without a session shows it. Returns a jar holding the `__Host-session` cookie.
+ */
+export async function signIn(origin: string, email: string): Promise<CookieJar> {
+  const jar = new CookieJar();
+  const clientId = await registerClient(origin, { clientName: 'sign-in' });
+  const { url } = authorizationRequest(origin, clientId, {});
+  const page = await fetch(url, { redirect: 'manual' });
+  await expectStatus(page, [200], `sign-in page (Location: ${page.headers.get('Location')})`);
+  jar.store(page);
+  const html = await page.text();
+  const csrf = hiddenField(html, 'csrf');
+  if (!csrf) throw new Error(`sign-in page without a csrf field:\n${html.slice(0, 2000)}`);
+  const response = await fetch(`${origin}/signin`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header(), Origin: origin },
     body: new URLSearchParams({
       csrf,
-      return_to: hiddenField(signInHtml, 'return_to') ?? authorizePath,
+      return_to: hiddenField(html, 'return_to') ?? `${url.pathname}${url.search}`,
       email,
       password: 'any password',
     }),
   });
-  await expectStatus(signIn, [303, 302], 'sign-in');
-  jar.store(signIn);
+  await expectStatus(response, [303, 302], 'sign-in');
+  jar.store(response);
+  if (!jar.cookies.has('__Host-session')) throw new Error('sign-in: no __Host-session cookie');
+  return jar;
+}
 
-  // 5. Signed in: the consent page, with its handle, its signed offer of scopes and consent cookie.
-  const consentPage = await fetch(authorizeUrl, { redirect: 'manual', headers: { Cookie: jar.header() } });
-  await expectStatus(consentPage, [200], 'consent page');
-  jar.store(consentPage);
-  const consentHtml = await consentPage.text();
-  const handle = hiddenField(consentHtml, 'handle');
-  if (!handle) throw new Error(`consent page without a handle:\n${consentHtml.slice(0, 2000)}`);
+/**
+ * The OAuth flow of a client whose user already has a session (`sessionJar`): register → consent
+ * page → approve → token, four requests. Returns the token response.
+ */
+export async function authorizeWithSession(
+  origin: string,
+  sessionJar: CookieJar,
+  options: TokenOptions = {},
+): Promise<AccessToken> {
+  const jar = sessionJar.clone();
+  const scope = options.scope ?? 'mcp';
+  const clientId = await registerClient(origin, options);
+  const { url, verifier, state } = authorizationRequest(origin, clientId, options);
 
-  // 6. Approve: the server redirects to the client with the code.
-  const approval = await fetch(new URL('/authorize', origin), {
+  const consent = await fetch(url, { redirect: 'manual', headers: { Cookie: jar.header() } });
+  await expectStatus(consent, [200], 'consent page');
+  jar.store(consent);
+  const html = await consent.text();
+  const handle = hiddenField(html, 'handle');
+  if (!handle) throw new Error(`consent page without a handle:\n${html.slice(0, 2000)}`);
+
+  // Allow, with the page's signed offer of scopes and every asked scope ticked.
+  const approval = await fetch(`${origin}/authorize`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header(), Origin: origin },
     body: new URLSearchParams([
       ['handle', handle],
-      ['offer', hiddenField(consentHtml, 'offer') ?? ''],
+      ['offer', hiddenField(html, 'offer') ?? ''],
       ['decision', 'approve'],
-      ...scope.split(' ').map((s) => ['scope', s]),
+      ...scope.split(' ').map((name) => ['scope', name]),
     ]),
   });
   await expectStatus(approval, [302, 303], 'consent approval');
@@ -163,26 +194,26 @@ export async function obtainAccessToken(origin: string, options: TokenOptions = 
   if (location.searchParams.get('state') !== state)
     throw new Error('consent approval returned another state');
 
-  // 7. Redeem the code.
-  const tokenResponse = await fetch(new URL('/oauth/token', origin), {
+  const response = await fetch(`${origin}/oauth/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
       code,
-      redirect_uri: redirectUri,
+      redirect_uri: options.redirectUri ?? REDIRECT_URI,
       client_id: clientId,
       code_verifier: verifier,
       resource: origin,
     }),
   });
-  await expectStatus(tokenResponse, [200], 'token request');
-  const token = (await tokenResponse.json()) as {
-    access_token: string;
+  await expectStatus(response, [200], 'token request');
+  const token = (await response.json()) as {
+    access_token?: unknown;
     refresh_token?: string;
     scope: string;
     expires_in: number;
   };
+  if (typeof token.access_token !== 'string') throw new Error('token request: no access_token');
   return {
     accessToken: token.access_token,
     refreshToken: token.refresh_token,
@@ -190,4 +221,10 @@ export async function obtainAccessToken(origin: string, options: TokenOptions = 
     expiresIn: token.expires_in,
     clientId,
   };
+}
+
+/** An access token for `options.email`: the demo sign-in, then {@link authorizeWithSession}. */
+export async function obtainAccessToken(origin: string, options: TokenOptions = {}): Promise<AccessToken> {
+  const jar = await signIn(origin, options.email ?? 'conformance@example.com');
+  return authorizeWithSession(origin, jar, { clientName: 'e2e token helper', ...options });
 }
