@@ -124,14 +124,12 @@ function authorizationRequest(origin: string, clientId: string, options: TokenOp
 }
 
 /**
- * Signs `email` in with the demo sign-in form, reached as a browser reaches it: an authorization
- * request without a session shows it. Returns a jar holding the `__Host-session` cookie.
+ * Signs `email` in with the demo sign-in form of the start page (`/signin`, no client needed).
+ * Returns a jar holding the `__Host-session` cookie.
  */
 export async function signIn(origin: string, email: string): Promise<CookieJar> {
   const jar = new CookieJar();
-  const clientId = await registerClient(origin, { clientName: 'sign-in' });
-  const { url } = authorizationRequest(origin, clientId, {});
-  const page = await fetch(url, { redirect: 'manual' });
+  const page = await fetch(`${origin}/signin`, { redirect: 'manual' });
   await expectStatus(page, [200], `sign-in page (Location: ${page.headers.get('Location')})`);
   jar.store(page);
   const html = await page.text();
@@ -143,7 +141,7 @@ export async function signIn(origin: string, email: string): Promise<CookieJar> 
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header(), Origin: origin },
     body: new URLSearchParams({
       csrf,
-      return_to: hiddenField(html, 'return_to') ?? `${url.pathname}${url.search}`,
+      return_to: hiddenField(html, 'return_to') ?? '/',
       email,
       password: 'any password',
     }),
