@@ -20,6 +20,7 @@ export default defineConfig({
               'SIGN_IN_IP_LIMITER',
               'SIGN_IN_ACCOUNT_LIMITER',
               'REGISTER_IP_LIMITER',
+              'REGISTER_GLOBAL_LIMITER',
               'TOKEN_CLIENT_LIMITER',
               'MCP_USER_LIMITER',
             ].map((name, index) => [

@@ -1,31 +1,33 @@
-import { getOAuthApi } from '@cloudflare/workers-oauth-provider';
-import { redeemOnce } from './auth/code-redemption';
+import { pages } from './auth/app';
 import type { AppEnv } from './auth/env';
-import { auditTokenResponse, summarizeTokenRequest } from './auth/token-endpoint';
+import { serveRegistration } from './auth/registration';
+import { serveTokenEndpoint } from './auth/token-endpoint';
 import { isLoopbackHostname } from './lib/hosts';
 import { withKeyLimit } from './lib/kv-key-limit';
 import { log, withRequestId } from './lib/log';
-import { clientAddress, tooManyRequests, withinLimit } from './lib/rate-limit';
+import { mcpEndpointOf } from './lib/resources';
 import { StorageUnavailable, storageUnavailableResponse, withStorageErrors } from './lib/storage-errors';
-import { foreignOriginResponse } from './mcp/origin';
-import { MCP_PATHS, oauthOptions, providerFor } from './oauth';
+import { mcpOriginGate, withMcpCors } from './mcp/origin';
+import { AUTHORIZATION_SERVER_PATHS, authorizationFor, ConfigurationError, tokenLifetimes } from './oauth';
 
 export { CodeRedemption } from './auth/code-redemption';
 export { SseSession } from './mcp/sse-session';
 export { Notebook } from './notes/notebook';
 
+const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';
+
 /**
- * Routes (all through the OAuth provider of the request's origin):
- * - `/mcp`, `/sse`, `/sse/message`: MCP, with a token (src/mcp/routes.ts), Origin checked first;
- * - `/.well-known/oauth-authorization-server`, `/.well-known/oauth-protected-resource`,
- *   `/oauth/token`, `/oauth/register`: the OAuth protocol, served by the library;
- * - `/`, `/signin`, `/signout`, `/authorize`: our pages; `/assets/*`: static files from public/ (src/auth/app.tsx);
- * - `/signin/oidc`, `/signin/github` and their `/callback`: sign-in through an identity provider
- *   (src/auth/sign-in/routes.tsx);
- * - `/account`, `/account/revoke`, `/account/revoke-all`: the user's connected apps
- *   (src/auth/account.tsx).
- * Rate limits (wrangler.jsonc): registrations per IP and token requests per client here; sign-in
- * attempts in src/auth/app.tsx; MCP requests per user in src/mcp/routes.ts.
+ * Routes, by the request's origin (src/oauth.ts builds one authorization server per origin):
+ * - `/mcp`, `/sse`, `/sse/message`: MCP, each endpoint its own protected resource; Origin and
+ *   CORS first (src/mcp/origin.ts), then the token (src/mcp/routes.ts);
+ * - `/.well-known/oauth-protected-resource` (the whole server), `…/mcp`, `…/sse`: RFC 9728
+ *   metadata, each with the `resource` of its own URL;
+ * - `/.well-known/oauth-authorization-server`, `/oauth/token` (src/auth/token-endpoint.ts),
+ *   `/oauth/register` (src/auth/registration.ts): the OAuth protocol, served by the library;
+ * - everything else: our pages (src/auth/app.tsx): `/`, `/signin`, `/signout`, `/authorize`,
+ *   `/signin/<method>` and its `/callback`, `/account`, `/assets/*`.
+ * Rate limits (wrangler.jsonc): registrations per address and overall, token requests per
+ * client, sign-in attempts in src/auth/app.tsx, MCP requests per user in src/mcp/routes.ts.
  */
 export default {
   fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
@@ -55,41 +57,50 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
       headers: { 'Content-Type': 'text/plain; charset=utf-8' },
     });
   }
-  if (MCP_PATHS.some((path) => url.pathname === path || url.pathname.startsWith(`${path}/`))) {
-    const forbidden = foreignOriginResponse(request, env.ALLOWED_ORIGINS);
-    if (forbidden) return forbidden;
+  const endpoint = mcpEndpointOf(url.pathname);
+  if (endpoint) {
+    const gate = mcpOriginGate(request, url, env.ALLOWED_ORIGINS);
+    if (gate) return gate;
   }
-  // The provider keeps its helpers in `env.OAUTH_PROVIDER` and sets them only when absent, and
-  // `env` is shared by every request of an isolate: a copy per request keeps the helpers those
-  // of this origin's provider, not of whichever origin the isolate served first. The library
-  // reads KV by keys made of client input (client ids, token parts): an oversized one must be
-  // an unknown credential, not a 500. A failed KV operation is a StorageUnavailable: a 503.
+  // The library reads KV by keys made of client input (client ids, token parts): an oversized one
+  // must be an unknown credential, not a 500. A failed KV operation is a StorageUnavailable: a 503.
+  // `env` is shared by every request of an isolate: the helpers go on a copy.
   const guarded: AppEnv = { ...env, OAUTH_KV: guardedKv(env.OAUTH_KV) };
   try {
-    if (request.method === 'POST' && url.pathname === '/oauth/register') {
-      if (!(await withinLimit(env.REGISTER_IP_LIMITER, 'registration_ip', clientAddress(request))))
-        return tooManyRequests('Too many client registrations from your address.');
+    const auth = authorizationFor(url.origin, tokenLifetimes(env));
+    if (endpoint) {
+      const resourceServer = endpoint === '/mcp' ? auth.resourceServers.mcp : auth.resourceServers.sse;
+      return withMcpCors(request, await resourceServer.fetch(request, guarded, ctx));
     }
-    if (request.method === 'POST' && url.pathname === '/oauth/token') {
-      const summary = await summarizeTokenRequest(request);
-      const counted = summary.clientId ?? `address:${clientAddress(request)}`;
-      if (!(await withinLimit(env.TOKEN_CLIENT_LIMITER, 'token_client', counted)))
-        return tooManyRequests('Too many token requests for this client.');
-      const answer = () => providerFor(url.origin).fetch(request, guarded, ctx);
-      // An authorization code is redeemed once, even by parallel requests (src/auth/code-redemption.ts).
-      const revokeGrant = (grantId: string, userId: string) =>
-        getOAuthApi<Env>(oauthOptions(url.origin), guarded).revokeGrant(grantId, userId);
-      const response = summary.code
-        ? await redeemOnce(summary.code, guarded, answer, revokeGrant)
-        : await answer();
-      await auditTokenResponse(summary, response);
-      return response;
+    if (url.pathname === PROTECTED_RESOURCE_METADATA) {
+      return await auth.resourceServers.server.fetch(request, guarded, ctx);
     }
-    return await providerFor(url.origin).fetch(request, guarded, ctx);
+    if (url.pathname.startsWith(`${PROTECTED_RESOURCE_METADATA}/`)) {
+      const described = mcpEndpointOf(url.pathname.slice(PROTECTED_RESOURCE_METADATA.length));
+      if (described === '/mcp') return await auth.resourceServers.mcp.fetch(request, guarded, ctx);
+      if (described === '/sse') return await auth.resourceServers.sse.fetch(request, guarded, ctx);
+      return new Response(null, { status: 404 });
+    }
+    if (AUTHORIZATION_SERVER_PATHS.has(url.pathname)) {
+      if (url.pathname === '/oauth/token' && request.method === 'POST')
+        return await serveTokenEndpoint(request, guarded, ctx, auth.authorizationServer);
+      if (url.pathname === '/oauth/register')
+        return await serveRegistration(request, guarded, ctx, auth.authorizationServer);
+      return await auth.authorizationServer.fetch(request, guarded, ctx);
+    }
+    guarded.OAUTH_PROVIDER = auth.authorizationServer.getOAuthApi(guarded);
+    return await pages.fetch(request, guarded, ctx);
   } catch (error) {
     if (error instanceof StorageUnavailable) {
       log('error', 'storage_unavailable', { path: url.pathname, operation: error.operation });
       return storageUnavailableResponse();
+    }
+    if (error instanceof ConfigurationError) {
+      log('error', 'misconfigured', { message: error.message });
+      return Response.json(
+        { error: 'server_error', error_description: `This server is misconfigured: ${error.message}` },
+        { status: 500, headers: { 'Cache-Control': 'no-store' } },
+      );
     }
     log('error', 'request_failed', { path: url.pathname, error: String(error) });
     return Response.json(

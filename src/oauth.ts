@@ -1,40 +1,105 @@
-import { OAuthProvider, type OAuthProviderOptions } from '@cloudflare/workers-oauth-provider';
-import { pages } from './auth/app';
+import {
+  OAuthAuthorizationServer,
+  type OAuthAuthorizationServerOptions,
+  OAuthError,
+  OAuthResourceServer,
+  type OAuthResourceTokenValidator,
+} from '@cloudflare/workers-oauth-provider';
 import { recordingGrantUse } from './auth/grant-activity';
+import type { Props } from './auth/props';
 import { checkRegistration } from './auth/registration';
-import { BASE_SCOPE, SUPPORTED_SCOPES } from './auth/scopes';
+import { CHALLENGE_SCOPES, SUPPORTED_SCOPES } from './auth/scopes';
 import { refreshUpstreamTokens } from './auth/sign-in/refresh';
 import { log } from './lib/log';
+import { type OriginResources, resourcesOf } from './lib/resources';
+import { STORAGE_UNAVAILABLE, StorageUnavailable } from './lib/storage-errors';
 import { mcpRoutes } from './mcp/routes';
 
-/** Paths that carry MCP and need a token for this server. */
-export const MCP_PATHS = ['/mcp', '/sse'];
+/** Paths of the authorization server's own endpoints (everything else is a page, MCP or metadata). */
+export const AUTHORIZATION_SERVER_PATHS: ReadonlySet<string> = new Set([
+  '/.well-known/oauth-authorization-server',
+  '/oauth/token',
+  '/oauth/register',
+]);
+
+/** Token lifetimes: `ACCESS_TOKEN_TTL` and `REFRESH_TOKEN_TTL` (seconds) override them. */
+export const DEFAULT_ACCESS_TOKEN_TTL = 60 * 60;
+export const DEFAULT_REFRESH_TOKEN_TTL = 30 * 24 * 60 * 60;
 
 /**
- * The OAuth 2.1 authorization server and protected resource for one origin. The resource is the
- * origin itself, so one token covers `/mcp`, `/sse` and `/sse/message` (RFC 9728 §3, RFC 8707),
- * and a token issued for another origin (say localhost vs 127.0.0.1) is refused.
+ * How long a dynamically registered client lives while it is in use: the library renews it on
+ * a token request once half of this has passed. A registration that never obtains a token lives a
+ * day (`UNUSED_REGISTRATION_TTL`, src/auth/registration.ts).
  */
-export function oauthOptions(origin: string): OAuthProviderOptions<Env> {
+export const CLIENT_REGISTRATION_TTL = 90 * 24 * 60 * 60;
+
+export class ConfigurationError extends Error {}
+
+export interface TokenLifetimes {
+  accessTokenTTL: number;
+  refreshTokenTTL: number;
+}
+
+/** The token lifetimes of this deployment, or a {@link ConfigurationError} naming the bad setting. */
+export function tokenLifetimes(env: {
+  ACCESS_TOKEN_TTL?: string;
+  REFRESH_TOKEN_TTL?: string;
+}): TokenLifetimes {
   return {
-    apiRoute: MCP_PATHS,
-    apiHandler: recordingGrantUse(mcpRoutes) as unknown as OAuthProviderOptions<Env>['apiHandler'],
-    defaultHandler: pages as unknown as OAuthProviderOptions<Env>['defaultHandler'],
+    accessTokenTTL: seconds('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL, DEFAULT_ACCESS_TOKEN_TTL),
+    refreshTokenTTL: seconds('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL),
+  };
+}
+
+function seconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 60) {
+    throw new ConfigurationError(`${name} must be a whole number of seconds, at least 60 (got "${value}").`);
+  }
+  return parsed;
+}
+
+/**
+ * The OAuth 2.1 authorization server of one origin and the protected resources it issues tokens
+ * for (RFC 8707, RFC 9728): the origin itself, `/mcp` and `/sse`. A token is bound to the one the
+ * client named; see {@link validatorFor} for where each is accepted.
+ */
+export interface OriginAuthorization {
+  resources: OriginResources;
+  authorizationServer: OAuthAuthorizationServer<Env>;
+  /** The resource server of `/mcp`, of `/sse` (with `/sse/message`), and of the origin (metadata only). */
+  resourceServers: {
+    mcp: OAuthResourceServer<Env, Props>;
+    sse: OAuthResourceServer<Env, Props>;
+    server: OAuthResourceServer<Env, Props>;
+  };
+}
+
+export function authorizationServerOptions(
+  origin: string,
+  lifetimes: TokenLifetimes,
+): OAuthAuthorizationServerOptions<Env> {
+  const resources = resourcesOf(origin);
+  return {
+    issuer: origin,
+    resources: [resources.server, resources.mcp, resources.sse],
+    // A client that names no resource gets a token for the whole server, as before resources
+    // had paths; so do grants made before this server knew more than one resource.
+    defaultResource: resources.server,
+    legacyGrantResource: resources.server,
     authorizeEndpoint: '/authorize',
     tokenEndpoint: '/oauth/token',
     clientRegistrationEndpoint: '/oauth/register',
     scopesSupported: SUPPORTED_SCOPES,
-    requiredScopes: [BASE_SCOPE],
-    resourceMetadata: {
-      resource: origin,
-      authorization_servers: [origin],
-      bearer_methods_supported: ['header'],
-      resource_name: 'Remote MCP server',
-    },
     clientIdMetadataDocumentEnabled: true,
     clientRegistrationCallback: checkRegistration,
-    accessTokenTTL: 60 * 60,
-    refreshTokenTTL: 30 * 24 * 60 * 60,
+    clientRegistrationTTL: CLIENT_REGISTRATION_TTL,
+    // Native apps' private-use schemes (RFC 8252 §7.1), such as Cursor's cursor://…: what
+    // registration accepts (src/auth/registration.ts), authorization accepts.
+    allowPrivateUseRedirectUris: true,
+    accessTokenTTL: lifetimes.accessTokenTTL,
+    refreshTokenTTL: lifetimes.refreshTokenTTL,
     // Keeps an identity provider's tokens in the grant fresh, and revokes the grant when the
     // provider has revoked access (src/auth/sign-in/refresh.ts).
     tokenExchangeCallback: refreshUpstreamTokens,
@@ -44,15 +109,85 @@ export function oauthOptions(origin: string): OAuthProviderOptions<Env> {
   };
 }
 
-const providers = new Map<string, OAuthProvider<Env>>();
+/**
+ * Where a token is accepted: at the resource it was issued for, and a token for the whole server
+ * (the origin) on every MCP route. A token for `/mcp` does not open `/sse`, nor the reverse: a
+ * client that asked for one endpoint has no use for the other (each transport's URL leads to its
+ * own metadata), and audience restriction (RFC 8707, MCP's token audience binding) is only worth
+ * something if it is exact. The origin form stays whole because it is what older clients, and
+ * clients that find only the root metadata, ask for.
+ */
+function validatorFor(
+  authorizationServer: OAuthAuthorizationServer<Env>,
+  resources: OriginResources,
+): (env: Env) => OAuthResourceTokenValidator<Props> {
+  return (env) => async (resource, token) => {
+    try {
+      const exact = await authorizationServer.validateToken(resource, token, env);
+      if (exact || resource === resources.server) return exact;
+      const whole = await authorizationServer.validateToken(resources.server, token, env);
+      return whole && { ...whole, audience: resource };
+    } catch (error) {
+      if (!(error instanceof StorageUnavailable)) throw error;
+      // Our 503 (retry), never a 401 that would send the user to sign in again.
+      log('error', 'storage_unavailable', { path: 'token validation', operation: error.operation });
+      throw new OAuthError('temporarily_unavailable', {
+        description: STORAGE_UNAVAILABLE.message,
+        statusCode: 503,
+        headers: { 'Retry-After': String(STORAGE_UNAVAILABLE.retryAfterSeconds) },
+      });
+    }
+  };
+}
 
-/** The provider for an origin, built once per isolate (construction validates every option). */
-export function providerFor(origin: string): OAuthProvider<Env> {
-  let provider = providers.get(origin);
-  if (!provider) {
-    provider = new OAuthProvider<Env>(oauthOptions(origin));
-    if (providers.size >= 16) providers.clear();
-    providers.set(origin, provider);
+const noMcpHere = { fetch: () => new Response(null, { status: 404 }) };
+
+function build(origin: string, lifetimes: TokenLifetimes): OriginAuthorization {
+  const resources = resourcesOf(origin);
+  const authorizationServer = new OAuthAuthorizationServer<Env>(
+    authorizationServerOptions(origin, lifetimes),
+  );
+  const validateToken = validatorFor(authorizationServer, resources);
+  const handler = recordingGrantUse(mcpRoutes);
+  const resourceServer = (resource: string, routes: typeof handler | typeof noMcpHere) =>
+    new OAuthResourceServer<Env, Props>({
+      resourceMetadata: {
+        resource,
+        authorization_servers: [origin],
+        bearer_methods_supported: ['header'],
+        resource_name: 'Remote MCP server',
+      },
+      // What a client asks for first, from the 401 challenge or this metadata: every scope a
+      // typical user needs, so clients that never step up still reach every tool.
+      requiredScopes: [...CHALLENGE_SCOPES],
+      validateToken,
+      handler: routes,
+    });
+  return {
+    resources,
+    authorizationServer,
+    resourceServers: {
+      mcp: resourceServer(resources.mcp, handler),
+      sse: resourceServer(resources.sse, handler),
+      server: resourceServer(resources.server, noMcpHere),
+    },
+  };
+}
+
+const built = new Map<string, OriginAuthorization>();
+
+/**
+ * The authorization server and resources of an origin, built once per isolate (construction
+ * validates every option). The token lifetimes are part of the key: they come from the
+ * deployment's settings, the same for every request of an isolate.
+ */
+export function authorizationFor(origin: string, lifetimes: TokenLifetimes): OriginAuthorization {
+  const key = `${origin} ${lifetimes.accessTokenTTL} ${lifetimes.refreshTokenTTL}`;
+  let auth = built.get(key);
+  if (!auth) {
+    auth = build(origin, lifetimes);
+    if (built.size >= 16) built.clear();
+    built.set(key, auth);
   }
-  return provider;
+  return auth;
 }

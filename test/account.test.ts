@@ -288,7 +288,7 @@ describe('revoking', () => {
     const refused = await mcpPost(body, { token: gone.tokens.access_token, headers });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('WWW-Authenticate')).toContain(
-      `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource"`,
+      `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/mcp"`,
     );
     const refreshed = await refresh(gone);
     expect(refreshed.status).toBe(400);

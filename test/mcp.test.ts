@@ -189,7 +189,15 @@ describe('Origin check', () => {
   it('a foreign Origin is 403 with a valid token too', async () => {
     const response = await mcpPost(initializeRequest(), {
       token,
-      headers: { Origin: 'http://localhost:9999' },
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('a DNS-rebinding page (a foreign name resolving to loopback) keeps its own origin and is refused', async () => {
+    const response = await mcpPost(initializeRequest(), {
+      token,
+      headers: { Origin: 'http://rebind.evil.example:8787' },
     });
     expect(response.status).toBe(403);
   });

@@ -3,16 +3,31 @@ import { ORIGIN, send } from './support/browser';
 import { accessToken } from './support/oauth';
 
 describe('discovery metadata', () => {
-  it('names this origin as the protected resource, with the baseline mcp scope only (RFC 9728)', async () => {
-    const response = await send('/.well-known/oauth-protected-resource');
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
-      resource: ORIGIN,
-      authorization_servers: [ORIGIN],
-      scopes_supported: ['mcp'],
-      bearer_methods_supported: ['header'],
-      resource_name: 'Remote MCP server',
-    });
+  it.each([
+    ['', ORIGIN],
+    ['/mcp', `${ORIGIN}/mcp`],
+    ['/sse', `${ORIGIN}/sse`],
+  ])(
+    'the metadata at …/oauth-protected-resource%s names exactly %s, with every scope a user needs (RFC 9728 §3.3)',
+    async (path, resource) => {
+      const response = await send(`/.well-known/oauth-protected-resource${path}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        resource,
+        authorization_servers: [ORIGIN],
+        scopes_supported: ['mcp', 'notes:read', 'notes:write'],
+        bearer_methods_supported: ['header'],
+        resource_name: 'Remote MCP server',
+      });
+    },
+  );
+
+  it.each([
+    '/.well-known/oauth-protected-resource/other',
+    '/.well-known/oauth-protected-resource/mcp/more',
+    '/.well-known/oauth-protected-resource/sse/message',
+  ])('no metadata for a resource this server does not have: %s is 404', async (path) => {
+    expect((await send(path)).status).toBe(404);
   });
 
   it('uses the origin the request came to, so each host is its own resource', async () => {
@@ -43,24 +58,29 @@ describe('discovery metadata', () => {
 });
 
 describe('MCP routes without a valid token', () => {
-  const challenge = `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource"`;
+  const challenge = `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/mcp"`;
 
   it.each([
-    ['POST', '/mcp'],
-    ['GET', '/sse'],
-    ['POST', '/sse'],
-    ['POST', '/sse/message?sessionId=0123456789abcdef0123456789abcdef'],
-  ])('%s %s answers 401 with a challenge naming the resource metadata', async (method, path) => {
-    const response = await send(path, {
-      method,
-      ...(method === 'POST' && { headers: { 'Content-Type': 'application/json' }, body: '{}' }),
-    });
-    expect(response.status).toBe(401);
-    const header = response.headers.get('WWW-Authenticate') ?? '';
-    expect(header).toMatch(/^Bearer /);
-    expect(header).toContain(challenge);
-    expect(header).toContain('scope="mcp"');
-  });
+    ['POST', '/mcp', '/mcp'],
+    ['GET', '/sse', '/sse'],
+    ['POST', '/sse', '/sse'],
+    ['POST', '/sse/message?sessionId=0123456789abcdef0123456789abcdef', '/sse'],
+  ])(
+    '%s %s answers 401 with a challenge naming its own resource metadata and every scope a user needs',
+    async (method, path, endpoint) => {
+      const response = await send(path, {
+        method,
+        ...(method === 'POST' && { headers: { 'Content-Type': 'application/json' }, body: '{}' }),
+      });
+      expect(response.status).toBe(401);
+      const header = response.headers.get('WWW-Authenticate') ?? '';
+      expect(header).toMatch(/^Bearer /);
+      expect(header).toContain(
+        `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource${endpoint}"`,
+      );
+      expect(header).toContain('scope="mcp notes:read notes:write"');
+    },
+  );
 
   it.each([
     ['garbage', 'Bearer garbage'],
@@ -93,7 +113,7 @@ describe('MCP routes without a valid token', () => {
     );
     expect(response.status).toBe(401);
     expect(response.headers.get('WWW-Authenticate')).toContain(
-      'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource"',
+      'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/mcp"',
     );
   });
 });

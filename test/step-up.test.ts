@@ -13,11 +13,13 @@ import {
 } from './support/oauth';
 import { EventStream, postMessage } from './support/sse';
 
-const METADATA = 'resource_metadata="http://localhost/.well-known/oauth-protected-resource"';
-
-/** The exact challenge of an operation that needs `scopes` (baseline included). */
-function challengeFor(operation: string, scopes: string): string {
-  return `Bearer error="insufficient_scope", error_description="${operation} needs the ${scopes} scopes", scope="${scopes}", ${METADATA}`;
+/**
+ * The exact challenge of an operation that needs `scopes` (baseline included), naming the metadata
+ * of the endpoint it was called on (RFC 9728 §3.1: `/mcp`'s own document, `/sse`'s own document).
+ */
+function challengeFor(operation: string, scopes: string, endpoint: '/mcp' | '/sse' = '/mcp'): string {
+  const metadata = `resource_metadata="http://localhost/.well-known/oauth-protected-resource${endpoint}"`;
+  return `Bearer error="insufficient_scope", error_description="${operation} needs the ${scopes} scopes", scope="${scopes}", ${metadata}`;
 }
 
 function legacyCall(token: string, method: string, params: Record<string, unknown>): Promise<Response> {
@@ -135,7 +137,7 @@ describe('step-up: a call without its scope is answered 403 insufficient_scope b
       });
       expect(response.status).toBe(403);
       expect(response.headers.get('WWW-Authenticate')).toBe(
-        challengeFor('The tool notes_create', 'mcp notes:write'),
+        challengeFor('The tool notes_create', 'mcp notes:write', '/sse'),
       );
       const list = await modernCall(readOnly, 'tools/call', { name: 'notes_list', arguments: {} });
       expect(list.answer.result?.structuredContent).toMatchObject({ total: 0 });

@@ -7,6 +7,9 @@ export type AppEnv = Env & {
   SESSION_SECRET?: string;
   /** Extra origins allowed to call the MCP routes from a browser, comma-separated. */
   ALLOWED_ORIGINS?: string;
+  /** Access and refresh token lifetimes in seconds (src/oauth.ts has the defaults). */
+  ACCESS_TOKEN_TTL?: string;
+  REFRESH_TOKEN_TTL?: string;
   /** OpenID Connect sign-in (src/auth/sign-in/oidc.ts): the issuer URL, discovered at sign-in. */
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

@@ -1,8 +1,67 @@
 import type {
   ClientRegistrationCallbackOptions,
   ClientRegistrationCallbackResult,
+  OAuthAuthorizationServer,
 } from '@cloudflare/workers-oauth-provider';
 import { isLoopbackHostname } from '../lib/hosts';
+import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
+import type { AppEnv } from './env';
+
+/**
+ * How long a registration that has not yet obtained a token lives (seconds). The library renews a
+ * registration to its full lifetime on a token request once half of it has passed, which a
+ * registration this young always has: its first code exchange makes it a 90-day registration.
+ */
+export const UNUSED_REGISTRATION_TTL = 24 * 60 * 60;
+
+/**
+ * `POST /oauth/register` (RFC 7591). Hosted clients (Claude, ChatGPT) register from a few shared
+ * addresses for all their users, so the per-address limit is generous (`REGISTER_IP_LIMITER`), and
+ * a ceiling over all addresses (`REGISTER_GLOBAL_LIMITER`) bounds a flood. A registration is stored
+ * for {@link UNUSED_REGISTRATION_TTL} until it is used, so a flood costs a day of storage at most.
+ * Client ID Metadata Document clients never come here: they are not stored and never counted.
+ */
+export async function serveRegistration(
+  request: Request,
+  env: AppEnv,
+  ctx: ExecutionContext,
+  authorizationServer: OAuthAuthorizationServer<Env>,
+): Promise<Response> {
+  if (request.method === 'POST') {
+    if (!(await withinLimit(env.REGISTER_IP_LIMITER, 'registration_ip', clientAddress(request))))
+      return tooManyRequests('Too many client registrations from your address.');
+    if (!(await withinLimit(env.REGISTER_GLOBAL_LIMITER, 'registration_global', 'all')))
+      return tooManyRequests('This server takes no more client registrations for now.');
+  }
+  return authorizationServer.fetch(request, { ...env, OAUTH_KV: unusedClientTtl(env.OAUTH_KV) }, ctx);
+}
+
+/**
+ * The KV binding as the library's registration sees it: a new client record (`client:<id>`) is
+ * written to expire after {@link UNUSED_REGISTRATION_TTL} instead of the full registration lifetime,
+ * with `registrationExpiresAt` to match, so the library's renewal lifts it on first use.
+ */
+function unusedClientTtl(kv: KVNamespace): KVNamespace {
+  return new Proxy(kv, {
+    get(target, property, receiver) {
+      if (property !== 'put') {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (key: string, value: string, options?: KVNamespacePutOptions) => {
+        if (!key.startsWith('client:') || typeof value !== 'string' || !options?.expirationTtl) {
+          return target.put(key, value, options);
+        }
+        const record = JSON.parse(value) as { registrationExpiresAt?: number };
+        const registrationExpiresAt = Math.floor(Date.now() / 1000) + UNUSED_REGISTRATION_TTL;
+        return target.put(key, JSON.stringify({ ...record, registrationExpiresAt }), {
+          ...options,
+          expirationTtl: UNUSED_REGISTRATION_TTL,
+        });
+      };
+    },
+  });
+}
 
 /** Bounds on what a client may register (RFC 7591 §2): enough for any real client, no more. */
 export const REGISTRATION_LIMITS = { redirectUris: 10, uriLength: 2048, clientName: 200 } as const;

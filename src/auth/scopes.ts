@@ -17,6 +17,15 @@ export const BASE_SCOPE: Scope = 'mcp';
 export const SUPPORTED_SCOPES = Object.keys(SCOPES) as Scope[];
 
 /**
+ * What the 401 challenge and the protected-resource metadata (`scopes_supported`) tell a client to
+ * ask for first: every scope a typical user needs. Many clients ask for exactly this and never step
+ * up (Claude Code shows a 403 `insufficient_scope` as an expired token; Codex and `mcp-remote`
+ * ignore `scopes_supported`), so naming only the baseline would leave them with tools that always
+ * fail. The consent page still lets the user grant less, and step-up still works for a narrowed grant.
+ */
+export const CHALLENGE_SCOPES: readonly Scope[] = SUPPORTED_SCOPES;
+
+/**
  * Scopes that include others: a grant of the key acts as a grant of each value too. Writing
  * notes includes reading them, so stepping up from `notes:read` to `notes:write` never loses
  * what the app could already do, even for a client that asks only for the challenged scopes.

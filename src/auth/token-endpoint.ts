@@ -1,5 +1,44 @@
+import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
 import { log } from '../lib/log';
+import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
+import { redeemOnce } from './code-redemption';
+import type { AppEnv } from './env';
 import { grantOfToken } from './grant-activity';
+
+/**
+ * `POST /oauth/token` (code, refresh, RFC 7009 revocation): the per-client rate limit, a code
+ * redeemed once even in parallel (src/auth/code-redemption.ts), the library's answer, and the
+ * audit event. A client this server no longer knows gets the library's 401 `invalid_client`, on
+ * which hosted clients (Claude) register again.
+ */
+export async function serveTokenEndpoint(
+  request: Request,
+  env: AppEnv,
+  ctx: ExecutionContext,
+  authorizationServer: OAuthAuthorizationServer<Env>,
+): Promise<Response> {
+  const summary = await summarizeTokenRequest(request);
+  if (!(await withinLimit(env.TOKEN_CLIENT_LIMITER, 'token_client', tokenLimitKey(summary, request))))
+    return tooManyRequests('Too many token requests for this client.');
+  const answer = () => authorizationServer.fetch(request, env, ctx);
+  const revokeGrant = (grantId: string, userId: string) =>
+    authorizationServer.getOAuthApi(env).revokeGrant(grantId, userId);
+  const response = summary.code ? await redeemOnce(summary.code, env, answer, revokeGrant) : await answer();
+  await auditTokenResponse(summary, response);
+  return response;
+}
+
+/**
+ * What a token request is counted under. A registered client's id is one app installation; a
+ * Client ID Metadata Document's URL (`https://…`) is shared by every user of that app (Claude's,
+ * ChatGPT's), who all redeem from its few addresses: those are counted per user of the app, from
+ * the credential's public part. No client id at all: per address.
+ */
+export function tokenLimitKey(summary: TokenRequestSummary, request: Request): string {
+  if (!summary.clientId) return `address:${clientAddress(request)}`;
+  if (!summary.clientId.startsWith('https://')) return summary.clientId;
+  return `${summary.clientId} ${summary.grant?.userId ?? `address:${clientAddress(request)}`}`;
+}
 
 /** What we read of a token endpoint request before the library answers it (never logged whole). */
 export interface TokenRequestSummary {
@@ -10,6 +49,8 @@ export interface TokenRequestSummary {
   code: string | null;
   /** A revocation request (RFC 7009): a `token` and no `grant_type`. */
   revocation: boolean;
+  /** The grant the presented code, refresh token or revoked token names (its public part). */
+  grant: { userId: string; grantId: string } | null;
 }
 
 /**
@@ -34,6 +75,7 @@ export async function summarizeTokenRequest(request: Request): Promise<TokenRequ
     grantType: field('grant_type'),
     code: field('grant_type') === 'authorization_code' ? field('code') : null,
     revocation: field('grant_type') === null && field('token') !== null,
+    grant: grantOfToken(field('code') ?? field('refresh_token') ?? field('token') ?? ''),
   };
 }
 

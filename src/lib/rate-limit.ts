@@ -2,7 +2,13 @@ import { sha256Base64Url } from './base64url';
 import { log } from './log';
 
 /** What each limiter counts, for the log and the message (limits are in wrangler.jsonc). */
-export type LimitName = 'sign_in_ip' | 'sign_in_account' | 'registration_ip' | 'token_client' | 'mcp_user';
+export type LimitName =
+  | 'sign_in_ip'
+  | 'sign_in_account'
+  | 'registration_ip'
+  | 'registration_global'
+  | 'token_client'
+  | 'mcp_user';
 
 /**
  * The seconds a limited caller is told to wait (`Retry-After`): the period of every limiter in

@@ -45,13 +45,19 @@ export async function durableObjectCall<T>(operation: string, call: () => Promis
   }
 }
 
+/** What a 503 for a storage failure says, and how soon to retry (seconds). */
+export const STORAGE_UNAVAILABLE = {
+  message: 'The server could not reach its storage. Try again shortly.',
+  retryAfterSeconds: 5,
+} as const;
+
 /** The 503 of a protocol or MCP route: a JSON body that says what happened and to retry. */
 export function storageUnavailableResponse(): Response {
   return Response.json(
+    { error: 'temporarily_unavailable', error_description: STORAGE_UNAVAILABLE.message },
     {
-      error: 'temporarily_unavailable',
-      error_description: 'The server could not reach its storage. Try again shortly.',
+      status: 503,
+      headers: { 'Retry-After': String(STORAGE_UNAVAILABLE.retryAfterSeconds), 'Cache-Control': 'no-store' },
     },
-    { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
   );
 }

@@ -1,6 +1,7 @@
 import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Props } from '../auth/props';
+import { resourceMetadataUrl } from '../lib/resources';
 
 /**
  * Who is calling, as verified by the OAuth provider: plain data, so it can cross into the SSE
@@ -43,7 +44,7 @@ export function authInfoFor(caller: McpCaller): AuthInfo {
   };
 }
 
-/** Audiences are this server's origins: a handful per isolate, parsed once each. */
+/** Audiences are this server's resources: a handful per isolate, parsed once each. */
 const resources = new Map<string, { resource: URL; resourceMetadataUrl: string }>();
 
 function resourceOf(audience: string): { resource: URL; resourceMetadataUrl: string } {
@@ -52,7 +53,7 @@ function resourceOf(audience: string): { resource: URL; resourceMetadataUrl: str
     const resource = new URL(audience);
     known = {
       resource,
-      resourceMetadataUrl: new URL('/.well-known/oauth-protected-resource', resource).href,
+      resourceMetadataUrl: resourceMetadataUrl(audience),
     };
     if (resources.size >= 16) resources.clear();
     resources.set(audience, known);

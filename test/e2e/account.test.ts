@@ -176,7 +176,7 @@ function assertRevoked(seen: { status: number; challenge: string }) {
   assert.equal(seen.status, 401);
   assert.match(
     seen.challenge,
-    new RegExp(`resource_metadata="${server.url}/.well-known/oauth-protected-resource"`),
+    new RegExp(`resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`),
   );
 }
 

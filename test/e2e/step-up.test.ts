@@ -28,7 +28,7 @@ after(async () => {
 function challengeFor(scopes: string): string {
   return (
     `Bearer error="insufficient_scope", error_description="The tool notes_create needs the ${scopes} scopes", ` +
-    `scope="${scopes}", resource_metadata="${server.url}/.well-known/oauth-protected-resource"`
+    `scope="${scopes}", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`
   );
 }
 

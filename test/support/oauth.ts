@@ -173,6 +173,7 @@ export function exchangeCode(
   code: string,
   verifier: string,
   fetcher?: Fetcher,
+  resource = ORIGIN,
 ): Promise<Response> {
   return tokenRequest(
     {
@@ -181,7 +182,7 @@ export function exchangeCode(
       redirect_uri: client.redirect_uris[0] ?? REDIRECT_URI,
       client_id: client.client_id,
       code_verifier: verifier,
-      resource: ORIGIN,
+      resource,
     },
     fetcher,
   );
@@ -223,6 +224,8 @@ export interface ScopeChoice {
   request?: string[];
   /** The scopes the user approves; all of `request` by default. */
   grant?: string[];
+  /** The resource indicator (RFC 8707) sent to authorize and token; the origin by default. */
+  resource?: string;
 }
 
 /**
@@ -234,13 +237,14 @@ export async function connect(email = 'ada@example.com', scopes: ScopeChoice = {
   const browser = new Browser();
   const { verifier, challenge } = await pkce();
   const requested = scopes.request ?? ['mcp'];
-  const path = authorizePath(client, challenge, { extra: { scope: requested.join(' ') } });
+  const resource = scopes.resource ?? ORIGIN;
+  const path = authorizePath(client, challenge, { resource, extra: { scope: requested.join(' ') } });
   expect((await signIn(browser, path, email)).status).toBe(303);
   const consent = await consentPage(browser, path);
   const approved = await decide(browser, consent, 'approve', scopes.grant ?? requested);
   const code = redirectOf(approved).searchParams.get('code');
   if (!code) throw new Error('No code in the redirect');
-  const response = await exchangeCode(client, code, verifier);
+  const response = await exchangeCode(client, code, verifier, undefined, resource);
   expect(response.status).toBe(200);
   return { client, browser, tokens: (await response.json()) as Tokens };
 }
