@@ -45,6 +45,7 @@ authorizeRoutes.get('/authorize', async (c) => {
   try {
     request = await oauth.parseAuthRequest(c.req.raw);
   } catch (error) {
+    if (await isForgottenClient(c, error)) return reconnectPage(c);
     return authorizationFailure(c, error);
   }
   const session = await readSession(c);
@@ -209,6 +210,30 @@ function authorizationFailure(c: AppContext, error: unknown) {
     );
   }
   throw error;
+}
+
+/**
+ * Whether a refused request names a registered client this server no longer has: its registration
+ * expired unused, or the app was removed from the server. A client id that is a metadata document
+ * URL is never stored, so it is never forgotten.
+ */
+async function isForgottenClient(c: AppContext, error: unknown): Promise<boolean> {
+  if (!(error instanceof AuthorizationError) || error.redirectTo) return false;
+  const clientId = new URL(c.req.url).searchParams.get('client_id');
+  if (!clientId || clientId.startsWith('https://')) return false;
+  return (await c.env.OAUTH_PROVIDER.lookupClient(clientId).catch(() => undefined)) === null;
+}
+
+/** The page for a client this server no longer knows: the app must connect again from scratch. */
+function reconnectPage(c: AppContext) {
+  return c.html(
+    <ErrorPage
+      title="This app needs to reconnect"
+      message="The app that sent you here is no longer registered with this server: its registration expired or was removed."
+      hint="In your app, remove this server (or sign out of it) and add it again. For mcp-remote, delete ~/.mcp-auth and reconnect."
+    />,
+    400,
+  );
 }
 
 /** The CSP `form-action` source that lets the consent form's redirect reach `redirectUri`. */

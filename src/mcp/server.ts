@@ -7,7 +7,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { isProps, type Props } from '../auth/props';
-import { allows, effectiveScopes, SCOPES } from '../auth/scopes';
+import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
 import { log } from '../lib/log';
 import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
@@ -71,7 +71,7 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
       tool.name,
       {
         title: tool.title,
-        description: tool.description,
+        description: describeFor(tool, caller.scopes),
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...tool.annotations },
@@ -88,6 +88,16 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   registerNotePrompts(server, caller);
   for (const extend of serverExtensions) extend(server);
   return server;
+}
+
+/**
+ * A tool's description for this grant. Every tool stays listed (a client that can step up asks for
+ * the scope when it calls); for a tool the grant cannot use, the description says so and what to do,
+ * so that the model of a client that never steps up tells the user instead of failing silently.
+ */
+export function describeFor(tool: ToolDefinition, scopes: ReadonlySet<Scope>): string {
+  if (allows(scopes, tool.scope)) return tool.description;
+  return `${tool.description}\n\nNot available on this connection: it needs the ${tool.scope} scope (${SCOPES[tool.scope]}), which was not granted. To use it, reconnect the app to this server and allow that permission.`;
 }
 
 /**

@@ -21,10 +21,21 @@ export interface ConsentPageProps {
 }
 
 /**
+ * The scheme of a native app's private-use redirect URI (RFC 8252 §7.1), such as `cursor:`, or
+ * `null` for an https or loopback redirect. Any app on the device can claim a scheme, so the page
+ * names it: the user knows which app opens next.
+ */
+export function privateUseScheme(redirectUri: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(redirectUri)?.[1]?.toLowerCase();
+  return scheme && scheme !== 'http' && scheme !== 'https' ? scheme : null;
+}
+
+/**
  * Asks the signed-in user whether an app may act for them. Every string about the app came from
  * the app (its registration or metadata document) and is escaped by JSX.
  */
 export function ConsentPage({ details, handle, offer, scopes, user, signInWith, csrf }: ConsentPageProps) {
+  const scheme = privateUseScheme(details.redirectUri);
   return (
     <Layout title={`Allow ${details.clientName}?`} user={user} csrf={csrf} narrow>
       <div class="card">
@@ -53,9 +64,23 @@ export function ConsentPage({ details, handle, offer, scopes, user, signInWith, 
           ) : null}
           <dt>Access goes to</dt>
           <dd>
-            <strong>{details.redirectHost}</strong>
+            {scheme ? (
+              <>
+                the app that opens <strong>{scheme}:</strong> links on this device
+              </>
+            ) : (
+              <strong>{details.redirectHost}</strong>
+            )}
           </dd>
         </dl>
+        {scheme ? (
+          <p class="warning">
+            <strong>
+              This sends access to the app registered for <code>{scheme}:</code> links on this device.
+            </strong>{' '}
+            Continue only if you just started connecting from {details.clientName} on this device.
+          </p>
+        ) : null}
         {details.redirectIsLoopback ? (
           <p class="warning">
             <strong>This sends access to an app on your computer.</strong> Continue only if you just started

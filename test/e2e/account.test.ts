@@ -121,9 +121,11 @@ async function sdkAuthorizationUrl(provider: MemoryOAuthProvider): Promise<URL> 
 async function connectSdkClient(
   page: Page,
   provider: MemoryOAuthProvider,
-  options: { remember?: boolean; screenshotAs?: string; expectConsent?: boolean } = {},
+  options: { remember?: boolean; screenshotAs?: string; expectConsent?: boolean; scope?: string } = {},
 ): Promise<Client> {
   const url = await sdkAuthorizationUrl(provider);
+  // A client configured to ask for exactly these scopes, not what the challenge names.
+  if (options.scope) url.searchParams.set('scope', options.scope);
   const callback = callbacks.next();
   const seen = await authorizeInPage(page, url, options);
   assert.equal(seen.consentShown, options.expectConsent ?? true, 'whether the consent page was shown');
@@ -339,13 +341,14 @@ describe('remembered consent in Chromium, with the SDK client', { timeout: 300_0
       const first = await connectSdkClient(page, provider, {
         remember: true,
         screenshotAs: 'consent-remember',
+        scope: 'mcp',
       });
       assert.deepEqual(await add(first), [{ type: 'text', text: '42' }]);
       await first.close();
 
       // The same app asks again (its tokens lost): no consent page, and it works.
       provider.invalidateCredentials('tokens');
-      const second = await connectSdkClient(page, provider, { expectConsent: false });
+      const second = await connectSdkClient(page, provider, { expectConsent: false, scope: 'mcp' });
       assert.deepEqual(await add(second), [{ type: 'text', text: '42' }]);
       await second.close();
 
@@ -355,6 +358,7 @@ describe('remembered consent in Chromium, with the SDK client', { timeout: 300_0
       // More scopes than approved: the page again.
       provider.invalidateCredentials('tokens');
       const base = await sdkAuthorizationUrl(provider);
+      base.searchParams.set('scope', 'mcp');
       const wider = new URL(base);
       wider.searchParams.set('scope', 'mcp notes:read');
       assert.equal(await consentShownFor(page, wider), true, 'a wider scope shows the consent page');

@@ -104,7 +104,8 @@ async function refresh(provider: MemoryOAuthProvider): Promise<Response> {
       grant_type: 'refresh_token',
       refresh_token: provider.tokens()?.refresh_token ?? '',
       client_id: provider.clientInformation()?.client_id ?? '',
-      resource: server.url,
+      // What the SDK client asked for: the MCP URL it connects to (the 401's metadata names it).
+      resource: `${server.url}/mcp`,
     }),
   });
 }

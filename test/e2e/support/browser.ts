@@ -39,7 +39,10 @@ export interface LaunchedBrowser {
  * Starts headless Debian Chromium with a fresh profile (no cookies, no session, as a new user's
  * browser), made under `profileParent` (the system temporary directory by default).
  */
-export async function launchBrowser(profileParent: string = tmpdir()): Promise<LaunchedBrowser> {
+export async function launchBrowser(
+  profileParent: string = tmpdir(),
+  extraArgs: string[] = [],
+): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: run \`bash scripts/ensure-chromium.sh\` first.`);
   }
@@ -49,7 +52,7 @@ export async function launchBrowser(profileParent: string = tmpdir()): Promise<L
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
       timeout: 60_000,
     });
   } catch (error) {
@@ -110,9 +113,14 @@ export interface AuthorizeResult {
 
 /**
  * Plays the user in a real browser: opens `authorizationUrl`, signs in through the demo form,
- * answers the consent page, and waits for the redirect to the app's loopback callback (the
- * authorization request's `redirect_uri`). On failure, saves a screenshot of every page it saw
- * to test-results/ and says where.
+ * answers the consent page, and waits for the redirect to the app's callback (the authorization
+ * request's `redirect_uri`). On failure, saves a screenshot of every page it saw to test-results/
+ * and says where.
+ *
+ * The callback is taken from the server's redirect itself (its `Location`), so it works for every
+ * kind of redirect URI: an app's loopback listener, a hosted client's https callback (Claude's,
+ * ChatGPT's: outside this machine, so the browser is shown a stand-in page there), and a native
+ * app's private-use scheme (`cursor://…`), which a browser hands to the operating system.
  */
 export async function authorizeInBrowser(
   authorizationUrl: string | URL,
@@ -166,14 +174,13 @@ export async function authorizeInBrowser(
     }
     await snap('consent');
 
-    const redirected = page.waitForURL((url) => url.href.startsWith(redirectUri), { waitUntil: 'commit' });
+    const redirected = redirectTo(page, redirectUri);
     await page.getByRole('button', { name: decision === 'allow' ? 'Allow' : 'Deny', exact: true }).click();
     let stoppedAt: AuthorizeResult['stoppedAt'];
     if (options.upstream && decision === 'allow') {
       stoppedAt = await playProvider(page, options.upstream, target.origin, redirectUri, snap);
     }
-    await redirected;
-    const callbackUrl = new URL(page.url());
+    const callbackUrl = await redirected;
     return { callbackUrl, signInHeading: signInTitle, consentHeading: consentTitle, consentText, stoppedAt };
   } catch (error) {
     await snap('failure');
@@ -189,6 +196,46 @@ export async function authorizeInBrowser(
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * Where the page is sent at `redirectUri`. A loopback callback is the app's own listener on this
+ * machine: the browser goes there (and the listener sees it) before this resolves. A hosted
+ * client's https callback is on the internet: the browser is shown a stand-in page there. A
+ * private-use scheme is for the operating system: the server's `Location` says where it went.
+ */
+async function redirectTo(page: Page, redirectUri: string): Promise<URL> {
+  const target = new URL(redirectUri);
+  const web = target.protocol === 'https:' || target.protocol === 'http:';
+  if (web && isLoopback(target.hostname)) {
+    await page.waitForURL((url) => url.href.startsWith(redirectUri), { waitUntil: 'commit' });
+    return new URL(page.url());
+  }
+  // Listening before anything is awaited: the click that leads there is already on its way.
+  const located = new Promise<URL>((resolve) => {
+    page.on('response', (response) => {
+      const location = response.headers().location;
+      if (location && new URL(location, response.url()).href.startsWith(redirectUri)) {
+        resolve(new URL(location, response.url()));
+      }
+    });
+  });
+  if (web) {
+    await page.route(
+      (url) => url.href.startsWith(redirectUri),
+      (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'text/html',
+          body: '<!doctype html><title>Client callback</title><h1>Back at the app</h1>',
+        }),
+    );
+  }
+  return located;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
 }
 
 /**
