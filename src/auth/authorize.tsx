@@ -196,6 +196,14 @@ function redirectWith(headers: Headers, location: string): Response {
  * when the library validated its redirect URI, otherwise to a page of ours.
  */
 function authorizationFailure(c: AppContext, error: unknown) {
+  if (error instanceof CimdFetchError) {
+    // The page says only "could not be fetched or is not valid"; the operator learns which.
+    log('warn', 'cimd_fetch_failed', {
+      clientId: error.metadataUrl,
+      reason: error.reason,
+      detail: error.detail,
+    });
+  }
   if (error instanceof AuthorizationError && error.redirectTo) {
     return redirectWith(new Headers(), error.redirectTo);
   }

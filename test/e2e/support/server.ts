@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface RunningServer {
   /** Origin, e.g. http://localhost:8791 (localhost, as users and clients write it). */
@@ -48,7 +48,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
   const child: ChildProcess = spawn(join(process.cwd(), 'node_modules/.bin/wrangler'), args, {
     cwd: process.cwd(),
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+    // wrangler's `#!/usr/bin/env node` must find this Node 22, also when the tests are run with
+    // `node --test` directly rather than through npm (which puts node_modules/.bin first).
+    env: {
+      ...process.env,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+      WRANGLER_SEND_METRICS: 'false',
+      CI: 'true',
+      NO_COLOR: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
