@@ -4,7 +4,9 @@ import type {
   OAuthAuthorizationServer,
 } from '@cloudflare/workers-oauth-provider';
 import { isLoopbackHostname } from '../lib/hosts';
+import { log } from '../lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
+import { readBodyWithin } from '../lib/request-body';
 import type { AppEnv } from './env';
 
 /**
@@ -18,7 +20,9 @@ export const UNUSED_REGISTRATION_TTL = 24 * 60 * 60;
  * `POST /oauth/register` (RFC 7591). Hosted clients (Claude, ChatGPT) register from a few shared
  * addresses for all their users, so the per-address limit is generous (`REGISTER_IP_LIMITER`), and
  * a ceiling over all addresses (`REGISTER_GLOBAL_LIMITER`) bounds a flood. A registration is stored
- * for {@link UNUSED_REGISTRATION_TTL} until it is used, so a flood costs a day of storage at most.
+ * for {@link UNUSED_REGISTRATION_TTL} until it is used, so a flood costs a day of storage at most,
+ * and its body is at most {@link REGISTRATION_LIMITS}`.body` bytes, read here before the library
+ * reads it (the library alone would take 1 MiB and store every display field of it).
  * Client ID Metadata Document clients never come here: they are not stored and never counted.
  */
 export async function serveRegistration(
@@ -27,13 +31,60 @@ export async function serveRegistration(
   ctx: ExecutionContext,
   authorizationServer: OAuthAuthorizationServer<Env>,
 ): Promise<Response> {
+  let forwarded = request;
   if (request.method === 'POST') {
     if (!(await withinLimit(env.REGISTER_IP_LIMITER, 'registration_ip', clientAddress(request))))
       return tooManyRequests('Too many client registrations from your address.');
     if (!(await withinLimit(env.REGISTER_GLOBAL_LIMITER, 'registration_global', 'all')))
       return tooManyRequests('This server takes no more client registrations for now.');
+    const body = await readBodyWithin(request, READ_TO_EXPLAIN_BYTES);
+    if (!body || body.byteLength > REGISTRATION_LIMITS.body) return registrationTooLarge(body);
+    forwarded = new Request(request.url, { method: 'POST', headers: request.headers, body });
   }
-  return authorizationServer.fetch(request, { ...env, OAUTH_KV: unusedClientTtl(env.OAUTH_KV) }, ctx);
+  return authorizationServer.fetch(forwarded, { ...env, OAUTH_KV: unusedClientTtl(env.OAUTH_KV) }, ctx);
+}
+
+/**
+ * A body over the limit but under this is read to name the field that makes it large; a larger
+ * one (declared or read) is refused without reading the rest.
+ */
+const READ_TO_EXPLAIN_BYTES = 64 * 1024;
+
+/** 400 `invalid_client_metadata` (RFC 7591 §3.2.2) for a registration body over the limit. */
+function registrationTooLarge(body: Uint8Array | null): Response {
+  const limit = REGISTRATION_LIMITS.body;
+  let description = `A client registration is at most ${limit} bytes; this one is larger.`;
+  const largest = body && largestField(body);
+  if (body && largest) {
+    description = `A client registration is at most ${limit} bytes; this one is ${body.byteLength}, ${largest.bytes} of them in ${largest.field}.`;
+  }
+  log('warn', 'oauth_error', {
+    error: 'invalid_client_metadata',
+    status: 400,
+    reason: 'registration_too_large',
+    bytes: body?.byteLength ?? null,
+  });
+  return Response.json(
+    { error: 'invalid_client_metadata', error_description: description },
+    { status: 400, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } },
+  );
+}
+
+/** The member of a JSON object body that takes the most bytes, for the error message. */
+function largestField(body: Uint8Array): { field: string; bytes: number } | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  let largest: { field: string; bytes: number } | null = null;
+  for (const [field, value] of Object.entries(parsed)) {
+    const bytes = jsonBytes(field) + jsonBytes(value);
+    if (!largest || bytes > largest.bytes) largest = { field: shortName(field), bytes };
+  }
+  return largest;
 }
 
 /**
@@ -63,8 +114,40 @@ function unusedClientTtl(kv: KVNamespace): KVNamespace {
   });
 }
 
-/** Bounds on what a client may register (RFC 7591 §2): enough for any real client, no more. */
-export const REGISTRATION_LIMITS = { redirectUris: 10, uriLength: 2048, clientName: 200 } as const;
+/**
+ * Bounds on what a client may register (RFC 7591 §2): enough for any real client, no more. The
+ * library stores every display field it knows (names, URIs, `contacts`, localized `…#<tag>`
+ * variants) for up to 90 days, so each is bounded, and the body as a whole: the biggest real
+ * registration (VS Code's, scripts/doctor/profiles.ts) is under 400 bytes. Fields the library does
+ * not know are not stored, but a large one is refused all the same: nothing real sends one.
+ */
+export const REGISTRATION_LIMITS = {
+  /** The whole JSON body, in bytes. */
+  body: 8 * 1024,
+  redirectUris: 10,
+  uriLength: 2048,
+  clientName: 200,
+  contacts: 5,
+  /** The longest email address there is (RFC 5321 §4.5.3.1 path limit, less the brackets). */
+  contactLength: 254,
+  /** Items in any other array (`grant_types`, `response_types`…). */
+  arrayItems: 10,
+  /** Any other field's value, as JSON bytes. */
+  otherField: 2048,
+  /** A field's name, including a language tag (`client_name#ja-Jpan-JP`). */
+  fieldName: 64,
+} as const;
+
+/** Fields whose value (and whose localized variants' values, RFC 7591 §2.2) is one URI. */
+const URI_FIELDS = new Set([
+  'client_uri',
+  'logo_uri',
+  'policy_uri',
+  'tos_uri',
+  'jwks_uri',
+  'initiate_login_uri',
+  'sector_identifier_uri',
+]);
 
 /** Schemes that run code or read local data in a browser: never a redirect target. */
 const DANGEROUS_SCHEMES = new Set([
@@ -80,7 +163,8 @@ const DANGEROUS_SCHEMES = new Set([
 /**
  * Our registration policy (RFC 7591 §2, OAuth 2.1 §2.3.1), applied before the library stores a
  * client: redirect URIs are https, or http on a loopback host (RFC 8252 §7.3), or a native
- * app's private-use scheme; never remote http, a dangerous scheme, a fragment or userinfo.
+ * app's private-use scheme; never remote http, a dangerous scheme, a fragment or userinfo. Every
+ * other field is within {@link REGISTRATION_LIMITS}; a refusal names the field (RFC 7591 §3.2.2).
  */
 export function checkRegistration({
   clientMetadata,
@@ -99,14 +183,62 @@ export function checkRegistration({
     const problem = redirectUriProblem(uri);
     if (problem) return refuse('invalid_redirect_uri', problem);
   }
-  const name = clientMetadata.client_name;
-  if (name !== undefined && (typeof name !== 'string' || name.length > REGISTRATION_LIMITS.clientName)) {
-    return refuse(
-      'invalid_client_metadata',
-      `client_name must be text of at most ${REGISTRATION_LIMITS.clientName} characters.`,
-    );
+  for (const [field, value] of Object.entries(clientMetadata)) {
+    if (field === 'redirect_uris') continue;
+    const problem = fieldProblem(field, value);
+    if (problem) return refuse('invalid_client_metadata', problem);
   }
   return undefined;
+}
+
+/** Why a registration field (other than `redirect_uris`) is refused, or `null`. */
+function fieldProblem(field: string, value: unknown): string | null {
+  const limits = REGISTRATION_LIMITS;
+  if (field.length > limits.fieldName) {
+    return `A field name is at most ${limits.fieldName} characters: ${shortName(field)}.`;
+  }
+  if (value === undefined || value === null) return null;
+  // A localized variant (`client_name#fr`) is held to its field's bound.
+  const base = field.split('#', 1)[0] ?? field;
+  if (base === 'client_name') {
+    return typeof value === 'string' && value.length <= limits.clientName
+      ? null
+      : `${field} must be text of at most ${limits.clientName} characters.`;
+  }
+  if (URI_FIELDS.has(base)) {
+    return typeof value === 'string' && value.length <= limits.uriLength
+      ? null
+      : `${field} must be a URI of at most ${limits.uriLength} characters.`;
+  }
+  if (field === 'contacts') {
+    const fits =
+      Array.isArray(value) &&
+      value.length <= limits.contacts &&
+      value.every((contact) => typeof contact === 'string' && contact.length <= limits.contactLength);
+    return fits
+      ? null
+      : `contacts must list at most ${limits.contacts} addresses of at most ${limits.contactLength} characters.`;
+  }
+  if (Array.isArray(value) && value.length > limits.arrayItems) {
+    return `${field} must list at most ${limits.arrayItems} values.`;
+  }
+  const bytes = jsonBytes(value);
+  return bytes > limits.otherField
+    ? `${field} is ${bytes} bytes as JSON; at most ${limits.otherField} are accepted for a field.`
+    : null;
+}
+
+const encoder = new TextEncoder();
+
+function jsonBytes(value: unknown): number {
+  return encoder.encode(JSON.stringify(value) ?? '').length;
+}
+
+/** A field name as an error message names it: a hostile one is cut short. */
+function shortName(field: string): string {
+  return field.length > REGISTRATION_LIMITS.fieldName
+    ? `${field.slice(0, REGISTRATION_LIMITS.fieldName)}…`
+    : field;
 }
 
 /** Why a redirect URI is refused, or `null` when it is acceptable. */
