@@ -23,6 +23,7 @@ export default defineConfig({
               'REGISTER_GLOBAL_LIMITER',
               'TOKEN_CLIENT_LIMITER',
               'MCP_USER_LIMITER',
+              'TOKEN_ADDRESS_LIMITER',
             ].map((name, index) => [
               name,
               { namespace_id: String(9001 + index), simple: { limit: 100_000, period: 60 } },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLIENT_PROFILES, type ClientProfile, profile, resourceFor } from '../scripts/doctor/profiles';
-import { Browser, ORIGIN, send } from './support/browser';
+import { Browser, type Fetcher, ORIGIN, send } from './support/browser';
 import { answerOf, mcpPost } from './support/mcp';
 import {
   consentFormOf,
@@ -73,51 +73,63 @@ async function callAdd(client: ClientProfile, token: string) {
   return answerOf(response);
 }
 
+/**
+ * A new user of a CIMD `client` signs in and approves, as that client's authorization request
+ * (its document served by the test), and the client redeems the code from its own address.
+ */
+async function connectWithDocument(client: ClientProfile, fetcher?: Fetcher) {
+  if (client.registration.kind !== 'cimd') throw new Error(`${client.id} has no metadata document`);
+  const clientId = client.registration.clientId;
+  const redirectUri = client.redirectUri(40123);
+  const { verifier, challenge } = await pkce();
+  const resource = resourceFor(client, MCP_URL);
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    state: 'state-cimd',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    scope: 'mcp notes:read notes:write',
+    resource,
+  });
+  const browser = new Browser();
+  const path = `/authorize?${params}`;
+  expect((await signIn(browser, path, `${client.id}-${crypto.randomUUID()}@example.com`)).status).toBe(303);
+  const page = await browser.get(path);
+  const html = await page.text();
+  expect(page.status, html).toBe(200);
+  expect(html).toContain(`Published by <strong>${new URL(clientId).hostname}</strong>`);
+  const location = redirectOf(
+    await decide(browser, consentFormOf(html), 'approve', ['mcp', 'notes:read', 'notes:write']),
+  );
+  expect(location.href.startsWith(redirectUri)).toBe(true);
+  expect(location.searchParams.get('iss')).toBe(ORIGIN);
+  const exchanged = await send(
+    '/oauth/token',
+    {
+      method: 'POST',
+      headers: { ...backChannel(client), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: location.searchParams.get('code') ?? '',
+        redirect_uri: redirectUri,
+        client_id: clientId,
+        code_verifier: verifier,
+        resource,
+      }),
+    },
+    undefined,
+    fetcher,
+  );
+  return { clientId, resource, exchanged };
+}
+
 describe('clients with a Client ID Metadata Document', () => {
   for (const client of CLIENT_PROFILES.filter((candidate) => candidate.registration.kind === 'cimd')) {
     it(`${client.name}: its document, its resource and redirect, through consent to add = 42, a notes tool and a refresh`, async () => {
       serveMetadataDocuments();
-      if (client.registration.kind !== 'cimd') throw new Error('unreachable');
-      const clientId = client.registration.clientId;
-      const redirectUri = client.redirectUri(40123);
-      const { verifier, challenge } = await pkce();
-      const resource = resourceFor(client, MCP_URL);
-      const params = new URLSearchParams({
-        response_type: 'code',
-        client_id: clientId,
-        redirect_uri: redirectUri,
-        state: 'state-cimd',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        scope: 'mcp notes:read notes:write',
-        resource,
-      });
-      const browser = new Browser();
-      const path = `/authorize?${params}`;
-      expect((await signIn(browser, path, `${client.id}-${crypto.randomUUID()}@example.com`)).status).toBe(
-        303,
-      );
-      const page = await browser.get(path);
-      const html = await page.text();
-      expect(page.status, html).toBe(200);
-      expect(html).toContain(`Published by <strong>${new URL(clientId).hostname}</strong>`);
-      const location = redirectOf(
-        await decide(browser, consentFormOf(html), 'approve', ['mcp', 'notes:read', 'notes:write']),
-      );
-      expect(location.href.startsWith(redirectUri)).toBe(true);
-      expect(location.searchParams.get('iss')).toBe(ORIGIN);
-      const exchanged = await send('/oauth/token', {
-        method: 'POST',
-        headers: { ...backChannel(client), 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code: location.searchParams.get('code') ?? '',
-          redirect_uri: redirectUri,
-          client_id: clientId,
-          code_verifier: verifier,
-          resource,
-        }),
-      });
+      const { clientId, resource, exchanged } = await connectWithDocument(client);
       expect(exchanged.status).toBe(200);
       const tokens = (await exchanged.json()) as {
         access_token: string;
@@ -147,6 +159,45 @@ describe('clients with a Client ID Metadata Document', () => {
       expect(refreshed.status).toBe(200);
     });
   }
+
+  it("past its shared address's limit for unknown clients, a metadata-document client's users still redeem and refresh", async () => {
+    serveMetadataDocuments();
+    const claude = profile('claude-cimd');
+    const fetcher = workerWith({ TOKEN_ADDRESS_LIMITER: bindings.LOW_LIMITER });
+    const fromClaude = (fields: Record<string, string>) =>
+      send(
+        '/oauth/token',
+        {
+          method: 'POST',
+          headers: { ...backChannel(claude), 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(fields),
+        },
+        undefined,
+        fetcher,
+      );
+    const clientId = claude.registration.kind === 'cimd' ? claude.registration.clientId : '';
+    // A credential of no grant: the client is not known by it, so it is counted by address.
+    const madeUp = {
+      grant_type: 'refresh_token',
+      refresh_token: 'nobody:nothing:never',
+      client_id: clientId,
+    };
+    await fromClaude(madeUp);
+    await fromClaude(madeUp);
+    expect((await fromClaude(madeUp)).status).toBe(429);
+    for (let user = 0; user < 3; user++) {
+      const { resource, exchanged } = await connectWithDocument(claude, fetcher);
+      expect(exchanged.status).toBe(200);
+      const { refresh_token } = (await exchanged.json()) as { refresh_token: string };
+      const refreshed = await fromClaude({
+        grant_type: 'refresh_token',
+        refresh_token,
+        client_id: clientId,
+        resource,
+      });
+      expect(refreshed.status).toBe(200);
+    }
+  });
 
   it('token requests of one metadata-document client are counted per user, not for all its users at once', async () => {
     const { tokenLimitKey, summarizeTokenRequest } = await import('../src/auth/token-endpoint');

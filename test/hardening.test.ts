@@ -1,9 +1,11 @@
 // Negative tests of the hardening issue that the other files do not already cover: each asserts
 // the safe answer to a hostile or broken request (docs/security.md maps threats to tests).
-import { runInDurableObject } from 'cloudflare:test';
+import { createExecutionContext, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { sha256Base64Url } from '../src/lib/base64url';
+import { authorizationFor, tokenLifetimes } from '../src/oauth';
 import { Browser, hiddenField, ORIGIN, send } from './support/browser';
+import { countingKv, failingDurableObjects } from './support/faults';
 import { answerOf, initializeRequest, mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   approvedCode,
@@ -22,7 +24,7 @@ import {
   type Tokens,
   tokenRequest,
 } from './support/oauth';
-import { bindings } from './support/worker';
+import { bindings, workerWith } from './support/worker';
 
 describe('/authorize with a redirect URI the client did not register', () => {
   it.each([
@@ -163,6 +165,85 @@ describe('authorization codes', () => {
       expect((await state.storage.list()).size).toBe(0);
       expect(await state.storage.getAlarm()).toBeNull();
     });
+  });
+});
+
+describe('made-up codes never reach a redemption object', () => {
+  // With every CodeRedemption object unreachable, a request that reached one would be a 503: the
+  // library's own refusal proves the object was never asked.
+  const noObjects = () => workerWith({ CODE_REDEMPTION: failingDurableObjects(bindings.CODE_REDEMPTION) });
+
+  it('a made-up code from a made-up client: invalid_client, not 503', async () => {
+    const response = await tokenRequest(
+      {
+        grant_type: 'authorization_code',
+        code: `someone:${crypto.randomUUID()}:made-up`,
+        client_id: crypto.randomUUID(),
+        code_verifier: 'verifier'.repeat(6),
+        redirect_uri: REDIRECT_URI,
+      },
+      noObjects(),
+    );
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('a made-up code from a registered client: invalid_grant, not 503', async () => {
+    const client = await registerClient();
+    const response = await exchangeCode(
+      client,
+      `someone:${crypto.randomUUID()}:made-up`,
+      'v'.repeat(43),
+      noObjects(),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('the checks before the library cost no KV read of their own: a code exchange reads what the library alone reads', async () => {
+    const readsOf = async (answer: (kv: KVNamespace, request: Request) => Promise<Response>) => {
+      const { client, code, verifier } = await approvedCode();
+      const [userId, grantId] = code.split(':');
+      const kv = countingKv(bindings.OAUTH_KV);
+      const request = new Request(`${ORIGIN}/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          client_id: client.client_id,
+          code_verifier: verifier,
+          resource: ORIGIN,
+        }),
+      });
+      expect((await answer(kv, request)).status).toBe(200);
+      return kv.reads.map((read) =>
+        read.replace(client.client_id, '<client>').replace(`${userId}:${grantId}`, '<grant>'),
+      );
+    };
+    const libraryAlone = await readsOf((kv, request) => {
+      const { authorizationServer } = authorizationFor(ORIGIN, tokenLifetimes(bindings));
+      return authorizationServer.fetch(request, { ...bindings, OAUTH_KV: kv }, createExecutionContext());
+    });
+    expect(libraryAlone).toContain('get grant:<grant>');
+    expect(await readsOf((kv, request) => workerWith({ OAUTH_KV: kv })(request))).toEqual(libraryAlone);
+  });
+
+  it('a real code from a made-up client: invalid_client, not 503, and the code still works', async () => {
+    const { client, code, verifier } = await approvedCode();
+    const stolen = await tokenRequest(
+      {
+        grant_type: 'authorization_code',
+        code,
+        client_id: crypto.randomUUID(),
+        code_verifier: verifier,
+        redirect_uri: REDIRECT_URI,
+      },
+      noObjects(),
+    );
+    expect(stolen.status).toBe(401);
+    expect((await exchangeCode(client, code, verifier)).status).toBe(200);
   });
 });
 

@@ -53,6 +53,79 @@ describe('rate limits: a limited request gets 429 with Retry-After and a clear m
     );
   });
 
+  it('token requests per address while the client is not known: made-up client ids get no fresh limit', async () => {
+    const fetcher = workerWith({ TOKEN_ADDRESS_LIMITER: low });
+    const address = `192.0.2.${Math.floor(Math.random() * 250)}`;
+    const madeUp = () =>
+      send(
+        '/oauth/token',
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'CF-Connecting-IP': address },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: `someone:${crypto.randomUUID()}:made-up`,
+            client_id: crypto.randomUUID(),
+            code_verifier: 'verifier'.repeat(6),
+          }),
+        },
+        undefined,
+        fetcher,
+      );
+    expect((await madeUp()).status).toBe(401);
+    expect((await madeUp()).status).toBe(401);
+    const limited = await madeUp();
+    expectLimited(limited);
+    expect(await limited.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'Too many token requests from your address. Try again in a minute.',
+    });
+  });
+
+  it('a known client is never counted by address: past that limit, its requests from the same shared address go through', async () => {
+    const { client, tokens } = await connect('shared-address@example.com');
+    const fetcher = workerWith({ TOKEN_ADDRESS_LIMITER: low });
+    const address = '160.79.104.10'; // one of Claude's, shared by all its users
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded', 'CF-Connecting-IP': address };
+    const unknownClient = () =>
+      send(
+        '/oauth/token',
+        {
+          method: 'POST',
+          headers,
+          body: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: 'a:b:c',
+            client_id: 'gone',
+          }),
+        },
+        undefined,
+        fetcher,
+      );
+    await unknownClient();
+    await unknownClient();
+    expectLimited(await unknownClient());
+    let refreshToken = tokens.refresh_token;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const refreshed = await send(
+        '/oauth/token',
+        {
+          method: 'POST',
+          headers,
+          body: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: refreshToken,
+            client_id: client.client_id,
+          }),
+        },
+        undefined,
+        fetcher,
+      );
+      expect(refreshed.status).toBe(200);
+      refreshToken = ((await refreshed.json()) as { refresh_token: string }).refresh_token;
+    }
+  });
+
   it('sign-in attempts per account, from any address: our page, not signed in', async () => {
     const browser = new Browser('http://localhost', workerWith({ SIGN_IN_ACCOUNT_LIMITER: low }));
     const email = `limited-${crypto.randomUUID()}@example.com`;

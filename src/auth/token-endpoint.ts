@@ -1,4 +1,5 @@
 import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
+import { withReadsMade } from '../lib/kv-reads-made';
 import { log } from '../lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
 import { redeemOnce } from './code-redemption';
@@ -6,10 +7,22 @@ import type { AppEnv } from './env';
 import { grantOfToken } from './grant-activity';
 
 /**
- * `POST /oauth/token` (code, refresh, RFC 7009 revocation): the per-client rate limit, a code
- * redeemed once even in parallel (src/auth/code-redemption.ts), the library's answer, and the
- * audit event. A client this server no longer knows gets the library's 401 `invalid_client`, on
- * which hosted clients (Claude) register again.
+ * `POST /oauth/token` (code, refresh, RFC 7009 revocation): the rate limit, a code redeemed once
+ * even in parallel (src/auth/code-redemption.ts), the library's answer, and the audit event. A
+ * client this server no longer knows gets the library's 401 `invalid_client`, on which hosted
+ * clients (Claude) register again.
+ *
+ * A request is counted by its address (`TOKEN_ADDRESS_LIMITER`) until its client is known to
+ * exist, then by the client ({@link tokenLimitKey}, `TOKEN_CLIENT_LIMITER`): made-up client ids
+ * cannot each get a fresh limit, and the few shared addresses from which hosted clients (Claude,
+ * ChatGPT) redeem for all their users are never limited for a known client. A code reaches its
+ * `CodeRedemption` object only when its client and its grant exist, so a made-up code costs no
+ * Durable Object.
+ *
+ * Cost: no KV read of our own for a request the library answers. What we read (the client record,
+ * the grant a code or a metadata-document client's credential names) is what the library reads
+ * next, and it is served those values ({@link withReadsMade}) instead of reading again. The one
+ * extra read: the grant of a metadata-document client's access-token revocation.
  */
 export async function serveTokenEndpoint(
   request: Request,
@@ -18,21 +31,65 @@ export async function serveTokenEndpoint(
   authorizationServer: OAuthAuthorizationServer<Env>,
 ): Promise<Response> {
   const summary = await summarizeTokenRequest(request);
-  if (!(await withinLimit(env.TOKEN_CLIENT_LIMITER, 'token_client', tokenLimitKey(summary, request))))
-    return tooManyRequests('Too many token requests for this client.');
-  const answer = () => authorizationServer.fetch(request, env, ctx);
+  const reads = new Map<string, string | null>();
+  const read = async (key: string) => {
+    if (!reads.has(key)) reads.set(key, await env.OAUTH_KV.get(key));
+    return reads.get(key) ?? null;
+  };
+  const known = await isKnownClient(summary, read);
+  const counted = known
+    ? await withinLimit(env.TOKEN_CLIENT_LIMITER, 'token_client', tokenLimitKey(summary, request))
+    : await withinLimit(env.TOKEN_ADDRESS_LIMITER, 'token_address', clientAddress(request));
+  if (!counted)
+    return tooManyRequests(
+      known ? 'Too many token requests for this client.' : 'Too many token requests from your address.',
+    );
+  const libraryEnv: AppEnv = { ...env, OAUTH_KV: withReadsMade(env.OAUTH_KV, reads) };
+  const answer = () => authorizationServer.fetch(request, libraryEnv, ctx);
   const revokeGrant = (grantId: string, userId: string) =>
-    authorizationServer.getOAuthApi(env).revokeGrant(grantId, userId);
-  const response = summary.code ? await redeemOnce(summary.code, env, answer, revokeGrant) : await answer();
+    authorizationServer.getOAuthApi(libraryEnv).revokeGrant(grantId, userId);
+  const redeemable = summary.code && known && summary.grant && (await read(grantKey(summary.grant))) !== null;
+  const response = redeemable
+    ? await redeemOnce(summary.code ?? '', env, answer, revokeGrant)
+    : await answer();
   await auditTokenResponse(summary, response);
   return response;
 }
 
 /**
- * What a token request is counted under. A registered client's id is one app installation; a
- * Client ID Metadata Document's URL (`https://…`) is shared by every user of that app (Claude's,
- * ChatGPT's), who all redeem from its few addresses: those are counted per user of the app, from
- * the credential's public part. No client id at all: per address.
+ * Whether the request's client exists: a registered client's record (`client:<id>`), read as the
+ * library would. A Client ID Metadata Document client (`https://…`) is not stored; it is known when
+ * the credential it presents names an existing grant of that client, which it had to be known to
+ * obtain (and the library then resolves its document). No client id: never known.
+ */
+async function isKnownClient(
+  summary: TokenRequestSummary,
+  read: (key: string) => Promise<string | null>,
+): Promise<boolean> {
+  const { clientId, grant } = summary;
+  if (!clientId) return false;
+  if (!clientId.startsWith('https://')) return (await read(`client:${clientId}`)) !== null;
+  if (!grant) return false;
+  const record = await read(grantKey(grant));
+  if (record === null) return false;
+  try {
+    return (JSON.parse(record) as { clientId?: unknown }).clientId === clientId;
+  } catch {
+    return false;
+  }
+}
+
+/** The library's KV key of a grant (its storage schema: `grant:<userId>:<grantId>`). */
+function grantKey(grant: { userId: string; grantId: string }): string {
+  return `grant:${grant.userId}:${grant.grantId}`;
+}
+
+/**
+ * What a known client's token requests are counted under. A registered client's id is one app
+ * installation; a Client ID Metadata Document's URL (`https://…`) is shared by every user of that
+ * app (Claude's, ChatGPT's), who all redeem from its few addresses: those are counted per user of
+ * the app, from the credential's public part. (A request whose client is not known is counted by
+ * its address instead, in {@link serveTokenEndpoint}; so is the fallback here.)
  */
 export function tokenLimitKey(summary: TokenRequestSummary, request: Request): string {
   if (!summary.clientId) return `address:${clientAddress(request)}`;

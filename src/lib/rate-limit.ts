@@ -8,6 +8,8 @@ export type LimitName =
   | 'registration_ip'
   | 'registration_global'
   | 'token_client'
+  | 'token_address'
+  | 'authorize_ip'
   | 'mcp_user';
 
 /**

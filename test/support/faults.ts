@@ -54,19 +54,25 @@ export function failingDurableObjects<T extends Rpc.DurableObjectBranded | undef
   });
 }
 
-/** `kv`, recording every write (`put` or `delete`) as `put <key>` / `delete <key>` in `writes`. */
-export function countingKv(kv: KVNamespace): KVNamespace & { writes: string[] } {
+/**
+ * `kv`, recording every write (`put` or `delete`) as `put <key>` / `delete <key>` in `writes`, and
+ * every `get` as `get <key>` in `reads`.
+ */
+export function countingKv(kv: KVNamespace): KVNamespace & { writes: string[]; reads: string[] } {
   const writes: string[] = [];
+  const reads: string[] = [];
   const proxy = new Proxy(kv, {
     get(target, property) {
       if (property === 'writes') return writes;
+      if (property === 'reads') return reads;
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         if (property === 'put' || property === 'delete') writes.push(`${property} ${String(args[0])}`);
+        if (property === 'get') reads.push(`get ${String(args[0])}`);
         return Reflect.apply(value, target, args);
       };
     },
   });
-  return proxy as KVNamespace & { writes: string[] };
+  return proxy as KVNamespace & { writes: string[]; reads: string[] };
 }
