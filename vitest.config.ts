@@ -24,6 +24,7 @@ export default defineConfig({
               'TOKEN_CLIENT_LIMITER',
               'MCP_USER_LIMITER',
               'TOKEN_ADDRESS_LIMITER',
+              'AUTHORIZE_IP_LIMITER',
             ].map((name, index) => [
               name,
               { namespace_id: String(9001 + index), simple: { limit: 100_000, period: 60 } },

@@ -3,7 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, send } from './support/browser';
 import { mcpPost, modernRequest } from './support/mcp';
-import { connect, REDIRECT_URI, refreshWith } from './support/oauth';
+import {
+  authorizePath,
+  connect,
+  pkce,
+  REDIRECT_URI,
+  refreshWith,
+  registerClient,
+  signIn,
+} from './support/oauth';
 import { bindings, workerWith } from './support/worker';
 
 const low = bindings.LOW_LIMITER;
@@ -124,6 +132,17 @@ describe('rate limits: a limited request gets 429 with Retry-After and a clear m
       expect(refreshed.status).toBe(200);
       refreshToken = ((await refreshed.json()) as { refresh_token: string }).refresh_token;
     }
+  });
+
+  it("consent pages are counted per address only without a session: a signed-in user's are not", async () => {
+    // The anonymous case, with a provider configured, is in test/sign-in-oidc.test.ts.
+    const browser = new Browser('http://localhost', workerWith({ AUTHORIZE_IP_LIMITER: low }));
+    const client = await registerClient();
+    const { challenge } = await pkce();
+    const path = authorizePath(client, challenge);
+    const address = { 'CF-Connecting-IP': `203.0.113.${Math.floor(Math.random() * 250)}` };
+    await signIn(browser, path, `consent-pages-${crypto.randomUUID()}@example.com`);
+    for (let page = 0; page < 4; page++) expect((await browser.get(path, address)).status).toBe(200);
   });
 
   it('sign-in attempts per account, from any address: our page, not signed in', async () => {

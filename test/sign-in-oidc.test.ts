@@ -3,8 +3,9 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
-import { Browser, type Fetcher } from './support/browser';
+import { Browser, type Fetcher, send } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
+import { countingKv } from './support/faults';
 import {
   authorizePath,
   consentFormOf,
@@ -13,6 +14,7 @@ import {
   redirectOf,
   registerClient,
 } from './support/oauth';
+import { bindings } from './support/worker';
 
 // The identity provider is the one thing outside the machine, so only its HTTP is faked here
 // (test/support/fake-oidc.ts): `fetch` to https://idp.test answers discovery, JWKS and token
@@ -206,6 +208,41 @@ describe('OIDC sign-in during an authorization', () => {
     expect(denied.searchParams.get('error')).toBe('access_denied');
     expect(denied.searchParams.get('state')).toBe('state-123');
     expect(denied.searchParams.get('iss')).toBe('http://localhost');
+  });
+});
+
+describe('consent pages without a session', () => {
+  // Each consent page writes a record to KV (the library's beginConsent). Without a session that
+  // is bounded per address (AUTHORIZE_IP_LIMITER, swapped here for LOW_LIMITER: 2 a minute).
+  it('cookieless GETs from one address: consent records up to the limit, then 429 and no write', async () => {
+    const kv = countingKv(env.OAUTH_KV);
+    const vars = oidcEnv({ OAUTH_KV: kv, AUTHORIZE_IP_LIMITER: bindings.LOW_LIMITER });
+    const client = await registerClient();
+    const { challenge } = await pkce();
+    const path = `${authorizePath(client, challenge)}&sign_in_with=oidc`;
+    const address = `198.18.0.${Math.floor(Math.random() * 250)}`;
+    const get = (from: string) =>
+      send(path, { headers: { 'CF-Connecting-IP': from } }, undefined, workerWith(vars));
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let attempt = 0; attempt < 25; attempt++) {
+      const response = await get(address);
+      statuses.push(response.status);
+      if (response.status === 429) limited = response;
+      else await response.body?.cancel();
+    }
+    expect(statuses).toEqual([200, 200, ...Array(23).fill(429)]);
+    // (The session key is written once, by the first request of a fresh namespace.)
+    const writes = kv.writes.filter((write) => write !== 'put config:session-secret');
+    expect(writes).toEqual([
+      expect.stringMatching(/^put transaction:/),
+      expect.stringMatching(/^put transaction:/),
+    ]);
+    expect(limited?.headers.get('Retry-After')).toBe('60');
+    expect(limited?.headers.get('Content-Type')).toMatch(/^text\/html/);
+    expect(await limited?.text()).toContain('Too many sign-in requests');
+    // Another address still gets its page.
+    expect((await get('198.18.1.1')).status).toBe(200);
   });
 });
 

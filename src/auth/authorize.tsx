@@ -2,6 +2,7 @@ import { AuthorizationError, type AuthRequest, CimdFetchError } from '@cloudflar
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { log } from '../lib/log';
+import { clientAddress, RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
 import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
 import { grantMetadataFor } from './connected-apps';
@@ -71,6 +72,20 @@ authorizeRoutes.get('/authorize', async (c) => {
       upstream && ready && !(ready instanceof ConfigurationProblem) ? { method: upstream, ready } : undefined;
     const remembered = await completeRememberedConsent(c, request, details, user, viaProvider);
     if (remembered) return remembered;
+  }
+  // The consent record is a KV write; without a session it is bounded per address, so a loop of
+  // anonymous requests cannot spend the namespace's writes (wrangler.jsonc). Its Allow writes the
+  // provider sign-in's record, once per page: the page bounds that too.
+  if (!user && !(await withinLimit(c.env.AUTHORIZE_IP_LIMITER, 'authorize_ip', clientAddress(c.req.raw)))) {
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return c.html(
+      <ErrorPage
+        title="Too many sign-in requests"
+        message="There were too many requests to connect an app from your address."
+        hint="Wait a minute, then connect again from your app."
+      />,
+      429,
+    );
   }
   const consent = await oauth.beginConsent(request);
   const offered = scopesToGrant(details.scope);
