@@ -1,8 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { send } from './support/browser';
+import { ORIGIN, send } from './support/browser';
 import { initializeRequest, type JsonRpcResponse, LEGACY_VERSION } from './support/mcp';
-import { accessToken } from './support/oauth';
+import { accessToken, connect, tokenRequest } from './support/oauth';
 import { EventStream, postMessage } from './support/sse';
+import { workerWith } from './support/worker';
 
 let alice: string;
 let bob: string;
@@ -134,5 +135,64 @@ describe('2024-11-05 HTTP+SSE transport', () => {
     const response = await send(endpoint, { headers: { Authorization: `Bearer ${alice}` } });
     expect(response.status).toBe(405);
     expect(response.headers.get('Allow')).toBe('POST');
+  });
+});
+
+describe('an SSE session belongs to the app (grant) that opened it', () => {
+  /** The Worker with grant checks every half second (SSE_GRANT_CHECK_SECONDS). */
+  const quickCheck = workerWith({ SSE_GRANT_CHECK_SECONDS: '0.5' });
+
+  async function openChecked(token: string): Promise<{ stream: EventStream; endpoint: string }> {
+    const response = await send(
+      '/sse',
+      { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } },
+      ORIGIN,
+      quickCheck,
+    );
+    const stream = new EventStream(response);
+    streams.push(stream);
+    expect(response.status).toBe(200);
+    const first = await stream.next();
+    expect(first.event).toBe('endpoint');
+    return { stream, endpoint: first.data };
+  }
+
+  it("another app of the same user gets 404 on the session, and nothing reaches the owner's stream", async () => {
+    const { stream, endpoint } = await openSession(alice);
+    const aliceElsewhere = await accessToken('alice@example.com'); // another client, another grant
+    const intruder = await postMessage(endpoint, aliceElsewhere, {
+      jsonrpc: '2.0',
+      id: 99,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {} },
+    });
+    expect(intruder.status).toBe(404);
+    expect(await intruder.json()).toMatchObject({ error: 'not_found' });
+    expect((await postMessage(endpoint, alice, initializeRequest(6))).status).toBe(202);
+    expect((await nextMessage(stream)).id).toBe(6);
+  });
+
+  it('the stream ends within SSE_GRANT_CHECK_SECONDS once its grant is revoked, and a post gets 401', async () => {
+    const { client, tokens } = await connect(`revoked-sse-${crypto.randomUUID()}@example.com`);
+    const { stream, endpoint } = await openChecked(tokens.access_token);
+    expect((await postMessage(endpoint, tokens.access_token, initializeRequest(1))).status).toBe(202);
+    expect((await nextMessage(stream)).id).toBe(1);
+    // The app's refresh token revoked (RFC 7009): the library deletes the grant and its tokens.
+    const revoked = await tokenRequest({
+      token: tokens.refresh_token,
+      token_type_hint: 'refresh_token',
+      client_id: client.client_id,
+    });
+    expect(revoked.status).toBe(200);
+    await expect(stream.next(3_000)).rejects.toThrow('The SSE stream ended');
+    expect((await postMessage(endpoint, tokens.access_token, initializeRequest(2))).status).toBe(401);
+  });
+
+  it('a stream whose grant stays is not ended by the checks', async () => {
+    const token = await accessToken(`kept-sse-${crypto.randomUUID()}@example.com`);
+    const { stream, endpoint } = await openChecked(token);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    expect((await postMessage(endpoint, token, initializeRequest(3))).status).toBe(202);
+    expect((await nextMessage(stream)).id).toBe(3);
   });
 });

@@ -4,7 +4,7 @@ import { RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
 import { durableObjectCall } from '../lib/storage-errors';
 import { authInfoFor, callerFrom } from './caller';
 import { MAX_MCP_BODY_BYTES, serveMcp } from './http';
-import type { DeliveryResult, SseSession } from './sse-session';
+import { type DeliveryResult, type SseSession, sseOwnerOf } from './sse-session';
 
 const SESSION_ID = /^[0-9a-f]{32}$/;
 
@@ -12,10 +12,18 @@ const SESSION_ID = /^[0-9a-f]{32}$/;
 export const DEFAULT_SSE_IDLE_TIMEOUT_SECONDS = 30 * 60;
 
 /**
+ * How often an open legacy SSE stream checks that its grant still exists, unless
+ * SSE_GRANT_CHECK_SECONDS says: a revoked app's stream ends within this (KV itself may take about a
+ * minute to show a revocation made elsewhere). One KV read per quiet stream per interval.
+ */
+export const DEFAULT_SSE_GRANT_CHECK_SECONDS = 60;
+
+/**
  * Every MCP route, reached only with a valid token for this server (the OAuth provider checks
  * it first):
  * - `POST /mcp`, `POST /sse`: Streamable HTTP, both protocol eras;
- * - `GET /sse`, `POST /sse/message?sessionId=…`: the 2024-11-05 HTTP+SSE transport.
+ * - `GET /sse`, `POST /sse/message?sessionId=…`: the 2024-11-05 HTTP+SSE transport; a session
+ *   belongs to the grant whose token opened it (src/mcp/sse-session.ts).
  */
 export const mcpRoutes = {
   async fetch(request: Request, env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
@@ -35,12 +43,15 @@ export const mcpRoutes = {
 };
 
 async function openSseSession(env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
+  const owner = sseOwnerOf(callerFrom(ctx));
+  if (!owner) return jsonError(400, 'This token cannot open an SSE session.');
   const sessionId = crypto.randomUUID().replaceAll('-', '');
   const stream = await durableObjectCall('SseSession.open', () =>
     sseSession(env, sessionId).open(
-      ctx.props.userId,
+      owner,
       `/sse/message?sessionId=${sessionId}`,
-      sseIdleTimeoutSeconds(env) * 1000,
+      secondsOf(env.SSE_IDLE_TIMEOUT_SECONDS, DEFAULT_SSE_IDLE_TIMEOUT_SECONDS) * 1000,
+      secondsOf(env.SSE_GRANT_CHECK_SECONDS, DEFAULT_SSE_GRANT_CHECK_SECONDS) * 1000,
     ),
   );
   return new Response(stream, {
@@ -91,10 +102,10 @@ function sseSession(env: Env, sessionId: string): DurableObjectStub<SseSession> 
   return env.SSE_SESSION.get(env.SSE_SESSION.idFromName(sessionId));
 }
 
-/** SSE_IDLE_TIMEOUT_SECONDS as a positive number of seconds, or the default. */
-function sseIdleTimeoutSeconds(env: Env): number {
-  const seconds = Number(env.SSE_IDLE_TIMEOUT_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_SSE_IDLE_TIMEOUT_SECONDS;
+/** A setting (SSE_IDLE_TIMEOUT_SECONDS, SSE_GRANT_CHECK_SECONDS) as positive seconds, or the default. */
+function secondsOf(setting: string | undefined, fallback: number): number {
+  const seconds = Number(setting);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : fallback;
 }
 
 /** 429 for a user over the MCP request limit: a JSON-RPC error, like every MCP transport error. */

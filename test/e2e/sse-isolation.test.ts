@@ -1,11 +1,12 @@
 // The old HTTP+SSE transport keeps a session per `GET /sse`: its id is in a URL, so knowing it
 // must not be enough. A second user's message to the first user's session is refused as if the
-// session did not exist, and nothing reaches the first user's stream.
+// session did not exist, and nothing reaches the first user's stream; so is a message from another
+// app of the same user (the session belongs to one grant). A revoked app's stream ends.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RunningServer, startServer } from './support/server.ts';
 import { openSse, type SseStream } from './support/sse.ts';
-import { obtainAccessToken } from './support/token.ts';
+import { type AccessToken, obtainAccessToken } from './support/token.ts';
 
 let server: RunningServer;
 let alice: string;
@@ -13,7 +14,8 @@ let bob: string;
 const streams: SseStream[] = [];
 
 before(async () => {
-  server = await startServer();
+  // Grant checks every second, so a revoked app's stream ends within the test's wait.
+  server = await startServer({ vars: { SSE_GRANT_CHECK_SECONDS: '1' } });
   alice = (await obtainAccessToken(server.url, { email: 'alice@example.com' })).accessToken;
   bob = (await obtainAccessToken(server.url, { email: 'bob@example.com' })).accessToken;
 });
@@ -125,5 +127,40 @@ describe('SSE sessions belong to the user who opened them', { timeout: 120_000 }
     const response = await post(unknown, alice, add(9));
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as { error?: string }).error, 'not_found');
+  });
+});
+
+describe('SSE sessions belong to the app (grant) that opened them', { timeout: 120_000 }, () => {
+  test("another app of the same user: 404 on the first app's session, and nothing on its stream", async () => {
+    const a = await openSession(alice);
+    const aliceElsewhere = await obtainAccessToken(server.url, {
+      email: 'alice@example.com',
+      clientName: 'Another app',
+    });
+    const intruder = await post(a.endpoint, aliceElsewhere.accessToken, add('from-other-app'));
+    assert.equal(intruder.status, 404);
+    assert.equal(((await intruder.json()) as { error?: string }).error, 'not_found');
+    assert.equal((await post(a.endpoint, alice, initialize('alice-own'))).status, 202);
+    assert.equal((await nextMessage(a.stream)).id, 'alice-own');
+  });
+
+  test('after the app revokes its grant (RFC 7009), its stream ends and its posts get 401', async () => {
+    const app: AccessToken = await obtainAccessToken(server.url, { email: 'carol@example.com' });
+    const a = await openSession(app.accessToken);
+    assert.equal((await post(a.endpoint, app.accessToken, initialize(1))).status, 202);
+    assert.equal((await nextMessage(a.stream)).id, 1);
+    const revoked = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: app.refreshToken ?? '',
+        token_type_hint: 'refresh_token',
+        client_id: app.clientId,
+      }),
+    });
+    assert.equal(revoked.status, 200);
+    // Keep-alives are skipped: the next thing is the end of the stream, within a few checks.
+    await assert.rejects(a.stream.next(10_000), /The event stream ended/);
+    assert.equal((await post(a.endpoint, app.accessToken, add(2))).status, 401);
   });
 });
