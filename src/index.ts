@@ -26,8 +26,10 @@ const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';
  *   `/oauth/register` (src/auth/registration.ts): the OAuth protocol, served by the library;
  * - everything else: our pages (src/auth/app.tsx): `/`, `/signin`, `/signout`, `/authorize`,
  *   `/signin/<method>` and its `/callback`, `/account`, `/assets/*`.
- * Rate limits (wrangler.jsonc): registrations per address and overall, token requests per
- * client, sign-in attempts in src/auth/app.tsx, MCP requests per user in src/mcp/routes.ts.
+ * Rate limits (wrangler.jsonc): registrations per address and overall, token requests per known
+ * client (per address until the client is known), sign-in attempts in src/auth/app.tsx, consent
+ * pages without a session per address in src/auth/authorize.tsx, MCP requests per user in
+ * src/mcp/routes.ts.
  */
 export default {
   fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
