@@ -167,7 +167,7 @@ describe('registration size: every stored field is bounded, and the body', () =>
     expect(writes).toEqual([]);
   });
 
-  it('a body larger than its Content-Length says is counted by its bytes, not the header', async () => {
+  it('a streamed body without Content-Length is counted by its bytes as they are read', async () => {
     const body = registrationOf(20_000);
     const bytes = new TextEncoder().encode(body);
     const stream = new ReadableStream<Uint8Array>({
