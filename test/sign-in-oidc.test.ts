@@ -2,9 +2,11 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
+import { grantUserId } from '../src/auth/grant-user';
 import worker from '../src/index';
 import { Browser, type Fetcher } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
+import { captureLogs } from './support/logs';
 import {
   authorizePath,
   consentFormOf,
@@ -198,6 +200,27 @@ describe('OIDC sign-in during an authorization', () => {
     expect(html).toContain('Acme SSO did not confirm an email address');
     expect(html).toContain('error=access_denied');
     expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('logs sign_in, consent_given and sign_in_refused with the pseudonymous grant user id, never the email', async () => {
+    const logs = captureLogs();
+    try {
+      const allowed = await startAuthorization();
+      expect((await callback(allowed.browser, { code: 'the-code', state: allowed.state })).status).toBe(302);
+      const refused = await startAuthorization(oidcEnv({ ALLOWED_EMAIL_DOMAINS: 'elsewhere.test' }));
+      expect((await callback(refused.browser, { code: 'the-code', state: refused.state })).status).toBe(403);
+
+      for (const line of logs.raw) {
+        expect(line).not.toContain('ada@example.com');
+        expect(line).not.toContain('user-123');
+      }
+      const pseudonym = await grantUserId('oidc:user-123');
+      for (const event of ['sign_in', 'consent_given', 'sign_in_refused']) {
+        expect(logs.of(event)[0]?.grantUserId, event).toBe(pseudonym);
+      }
+    } finally {
+      logs.restore();
+    }
   });
 
   it('the provider answering error=access_denied sends the app access_denied at once', async () => {

@@ -57,7 +57,7 @@ export async function refreshUpstreamTokens(
     });
   }
   if (tokens === 'revoked') {
-    log('info', 'upstream_revoked', { provider: method.id, userId: props.userId });
+    log('info', 'upstream_revoked', { provider: method.id, grantUserId: options.userId });
     throw new OAuthError('invalid_grant', {
       description: 'Access at the identity provider was revoked: sign in again.',
     });
