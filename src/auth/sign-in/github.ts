@@ -1,6 +1,7 @@
 import type { AppEnv } from '../env';
 import type { UpstreamTokens } from '../props';
 import {
+  AccountRefused,
   ConfigurationProblem,
   expiresSoon,
   isSet,
@@ -12,6 +13,7 @@ import {
   UPSTREAM_TIMEOUT_MS,
   type UpstreamIdentity,
   type UpstreamMethod,
+  type UpstreamOrganization,
 } from './upstream';
 
 interface GithubSettings {
@@ -118,6 +120,19 @@ interface GithubEmail {
   verified: boolean;
 }
 
+/**
+ * The user's primary email, lowercased, when GitHub has verified it; otherwise `null`. Never a
+ * secondary address: the primary one is where the user chose to be reached, while a secondary one
+ * is often an old address (a former employer's) that GitHub still lists as verified, and it would
+ * pass that employer's `ALLOWED_EMAIL_DOMAINS`.
+ */
+function primaryVerifiedEmail(emails: unknown): string | null {
+  if (!Array.isArray(emails)) return null;
+  const primary = (emails as GithubEmail[]).find((entry) => entry.primary === true);
+  if (primary?.verified !== true || typeof primary.email !== 'string') return null;
+  return primary.email.toLowerCase();
+}
+
 function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean): ReadyUpstream {
   return {
     origin: config.web.origin,
@@ -158,20 +173,28 @@ function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean):
           throw new SignInFailure('GET /user returned no id', `${displayName} did not say who you are.`);
         }
         const emails = await apiJson<GithubEmail[]>(config, 'user/emails', tokens.accessToken);
-        const verified = Array.isArray(emails) ? emails.filter((entry) => entry.verified === true) : [];
-        const email = (verified.find((entry) => entry.primary) ?? verified[0])?.email ?? null;
-        let organizations: string[] | undefined;
+        const email = primaryVerifiedEmail(emails);
+        if (email === null) {
+          throw new AccountRefused(
+            'no verified primary email',
+            `${displayName} has no verified primary email address for ${user.login}.`,
+            `Verify your primary email address in your ${displayName} email settings, then sign in again.`,
+          );
+        }
+        let organizations: UpstreamOrganization[] | undefined;
         if (wantsOrgs) {
-          const orgs = await apiJson<Array<{ login: string }>>(
+          const orgs = await apiJson<Array<{ id: number; login: string }>>(
             config,
             'user/orgs?per_page=100',
             tokens.accessToken,
           );
-          organizations = Array.isArray(orgs) ? orgs.map((org) => String(org.login)) : [];
+          organizations = Array.isArray(orgs)
+            ? orgs.map((org) => ({ id: String(org.id), login: String(org.login) }))
+            : [];
         }
         return {
           subject: String(user.id),
-          email: email?.toLowerCase() ?? null,
+          email,
           name: user.name?.trim() || user.login,
           organizations,
           tokens,

@@ -19,6 +19,7 @@ import { checkAllowlist } from './allowlist';
 import { configuredUpstream, prepareUpstream } from './methods';
 import { startPendingSignIn, takePendingSignIn } from './pending';
 import {
+  AccountRefused,
   ConfigurationProblem,
   type ReadyUpstream,
   SignInFailure,
@@ -239,6 +240,18 @@ async function finishSignIn(
     });
   } catch (error) {
     if (!(error instanceof SignInFailure)) throw error;
+    if (error instanceof AccountRefused) {
+      log('info', 'sign_in_refused', { provider: method.id, reason: error.reason });
+      return c.html(
+        <ErrorPage
+          title="This account may not use this server"
+          message={error.userMessage}
+          hint={error.hint}
+          action={backToApp('This account is not allowed to use this server.')}
+        />,
+        403,
+      );
+    }
     logFailure(method.id, error.reason);
     return c.html(
       <ErrorPage

@@ -12,9 +12,18 @@ export interface UpstreamIdentity {
   /** An email the provider vouches for (verified), or `null`. */
   email: string | null;
   name: string;
-  /** GitHub: the organizations the user belongs to (logins), for `ALLOWED_GITHUB_ORGS`. */
-  organizations?: string[];
+  /** GitHub: the organizations the user belongs to, for `ALLOWED_GITHUB_ORGS`. */
+  organizations?: UpstreamOrganization[];
   tokens: UpstreamTokens;
+}
+
+/**
+ * An organization at the provider. Its `id` never changes and is never reused; its `login` can be
+ * renamed, and a freed login registered by someone else.
+ */
+export interface UpstreamOrganization {
+  id: string;
+  login: string;
 }
 
 /** What the authorization request to the provider needs. */
@@ -82,6 +91,21 @@ export class SignInFailure extends Error {
     readonly transient = false,
   ) {
     super(reason);
+  }
+}
+
+/**
+ * The provider signed the user in, but this server's rules for that provider refuse the account
+ * (GitHub: no verified primary email; OIDC: another hosted domain). The page says "this account
+ * may not use this server", as the allowlist's does, with `hint` saying what would change that.
+ */
+export class AccountRefused extends SignInFailure {
+  constructor(
+    reason: string,
+    userMessage: string,
+    readonly hint: string,
+  ) {
+    super(reason, userMessage);
   }
 }
 
