@@ -232,6 +232,35 @@ describe('OIDC sign-in during an authorization', () => {
   });
 });
 
+describe('OIDC_HOSTED_DOMAIN (Google Workspace)', () => {
+  const workspace = () => oidcEnv({ OIDC_HOSTED_DOMAIN: 'Example.com', ALLOWED_EMAIL_DOMAINS: '' });
+
+  it('sends hd= to the provider, and an ID token whose hd claim is that domain completes the sign-in', async () => {
+    const { browser, providerUrl, state } = await startAuthorization(workspace());
+    expect(providerUrl.searchParams.get('hd')).toBe('example.com');
+    idp.idTokenClaims = (nonce) => ({ ...goodClaims(nonce), hd: 'example.com' });
+    expect(
+      redirectOf(await callback(browser, { code: 'the-code', state })).searchParams.get('code'),
+    ).toBeTruthy();
+  });
+
+  it.each([
+    ['no hd claim (a personal Google account, whatever its email)', undefined],
+    ['the hd claim of another Workspace', 'evil.example'],
+    ['an hd claim that only ends with the domain', 'notexample.com'],
+  ])('refuses %s: our page, access_denied, no session', async (_, hd) => {
+    const { browser, state } = await startAuthorization(workspace());
+    idp.idTokenClaims = (nonce) => ({ ...goodClaims(nonce), hd });
+    const refused = await callback(browser, { code: 'the-code', state });
+    const html = await refused.text();
+    expect(refused.status, html).toBe(403);
+    expect(html).toContain('This account may not use this server');
+    expect(html).toContain('Acme SSO says this account is not managed by example.com.');
+    expect(html).toContain('error=access_denied');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+});
+
 describe('OIDC sign-in from the start page (not part of an authorization)', () => {
   async function start(browser: Browser) {
     const response = await browser.get('/signin/oidc?return_to=%2F');
@@ -282,6 +311,11 @@ describe('configuration problems', () => {
       'OIDC_ISSUER must be an https URL',
     ],
     ['scopes without openid', { OIDC_SCOPES: 'email profile' }, 'OIDC_SCOPES must include openid.'],
+    [
+      'a hosted domain that is not a domain name',
+      { OIDC_HOSTED_DOMAIN: 'https://example.com/' },
+      'OIDC_HOSTED_DOMAIN must be a domain name',
+    ],
     [
       'an issuer that does not answer discovery',
       { OIDC_ISSUER: 'https://down.test' },

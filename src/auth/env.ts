@@ -18,6 +18,8 @@ export type AppEnv = Env & {
   OIDC_SCOPES?: string;
   /** The provider's name on the sign-in page ("Okta", "Google"…). */
   OIDC_DISPLAY_NAME?: string;
+  /** Google Workspace: the domain (`hd` claim) every account must belong to; sent as `hd=` too. */
+  OIDC_HOSTED_DOMAIN?: string;
   /** GitHub sign-in (src/auth/sign-in/github.ts). */
   GITHUB_CLIENT_ID?: string;
   GITHUB_CLIENT_SECRET?: string;

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { AppEnv } from '../env';
 import type { UpstreamTokens } from '../props';
 import {
+  AccountRefused,
   ConfigurationProblem,
   expiresSoon,
   isSet,
@@ -22,6 +23,8 @@ interface OidcSettings {
   client: oauth.Client;
   clientSecret: string;
   scopes: string[];
+  /** `OIDC_HOSTED_DOMAIN`, lowercased: the Google Workspace domain every account must belong to. */
+  hostedDomain: string | null;
 }
 
 /** Validates the OIDC_* variables: settings, or the problems to report. */
@@ -34,6 +37,10 @@ function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
   if (!isSet(env.OIDC_CLIENT_SECRET)) problems.push('OIDC_CLIENT_SECRET is not set.');
   const scopes = isSet(env.OIDC_SCOPES) ? listSetting(env.OIDC_SCOPES) : DEFAULT_SCOPES;
   if (!scopes.includes('openid')) problems.push('OIDC_SCOPES must include openid.');
+  const hostedDomain = isSet(env.OIDC_HOSTED_DOMAIN) ? env.OIDC_HOSTED_DOMAIN.trim().toLowerCase() : null;
+  if (hostedDomain !== null && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(hostedDomain)) {
+    problems.push('OIDC_HOSTED_DOMAIN must be a domain name, such as example.com.');
+  }
   if (problems.length > 0 || !issuer || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) {
     return new ConfigurationProblem('oidc', problems);
   }
@@ -42,6 +49,7 @@ function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
     client: { client_id: env.OIDC_CLIENT_ID.trim() },
     clientSecret: env.OIDC_CLIENT_SECRET.trim(),
     scopes,
+    hostedDomain,
   };
 }
 
@@ -111,6 +119,22 @@ function isUnreachable(error: unknown): boolean {
   );
 }
 
+/**
+ * With `OIDC_HOSTED_DOMAIN`, the signed ID token must say the account is managed by that domain:
+ * Google's `hd` claim, present only for Google Workspace accounts. An email address in the domain
+ * is not proof of it: anyone can make a Google account for any address they can receive mail at.
+ */
+function checkHostedDomain(config: OidcSettings, claims: oauth.IDToken, displayName: string): void {
+  if (config.hostedDomain === null) return;
+  const hd = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : null;
+  if (hd === config.hostedDomain) return;
+  throw new AccountRefused(
+    hd === null ? 'no hd claim' : 'hd claim of another domain',
+    `${displayName} says this account is not managed by ${config.hostedDomain}.`,
+    `Sign in with your ${config.hostedDomain} account.`,
+  );
+}
+
 function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
   const { issuer, client } = config;
   const auth = clientAuthentication(as, config.clientSecret);
@@ -132,6 +156,9 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
       url.searchParams.set('nonce', nonce);
       url.searchParams.set('code_challenge', codeChallenge);
       url.searchParams.set('code_challenge_method', 'S256');
+      // Google's account chooser then offers only accounts of this domain: a hint for the user,
+      // not a check (anyone can remove it from the URL); `finish` checks the ID token's `hd`.
+      if (config.hostedDomain) url.searchParams.set('hd', config.hostedDomain);
       return url.href;
     },
 
@@ -159,6 +186,7 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
         });
         const claims = oauth.getValidatedIdTokenClaims(result);
         if (!claims) throw new SignInFailure('no_id_token', `${displayName} did not send an ID token.`);
+        checkHostedDomain(config, claims, displayName);
         let profile: Record<string, unknown> = claims;
         if (typeof claims.email !== 'string' && as.userinfo_endpoint) {
           // Many providers put email and name in the UserInfo response, not in the ID token.
