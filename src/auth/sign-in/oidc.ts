@@ -5,6 +5,7 @@ import {
   AccountRefused,
   ConfigurationProblem,
   expiresSoon,
+  hasExpired,
   isSet,
   listSetting,
   providerUrl,
@@ -14,6 +15,7 @@ import {
   UPSTREAM_TIMEOUT_MS,
   type UpstreamIdentity,
   type UpstreamMethod,
+  type UpstreamRecheck,
 } from './upstream';
 
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
@@ -135,6 +137,13 @@ function checkHostedDomain(config: OidcSettings, claims: oauth.IDToken, displayN
   );
 }
 
+/** The name to show for a user: the first of `name`, `preferred_username`, `email` that is set. */
+function nameOf(profile: Record<string, unknown>): string | undefined {
+  return [profile.name, profile.preferred_username, profile.email].find(
+    (value): value is string => typeof value === 'string' && value.trim() !== '',
+  );
+}
+
 function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
   const { issuer, client } = config;
   const auth = clientAuthentication(as, config.clientSecret);
@@ -144,6 +153,50 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
     jwksCaches.set(issuer.href, jwks);
   }
   const jwksCache = jwks;
+
+  /** The refresh token grant: the provider's answer, or `'revoked'` for `invalid_grant`. */
+  async function refreshTokens(refreshToken: string): Promise<oauth.TokenEndpointResponse | 'revoked'> {
+    let response: Response;
+    try {
+      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, requestOptions(issuer));
+    } catch (error) {
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+    try {
+      return await oauth.processRefreshTokenResponse(as, client, response);
+    } catch (error) {
+      if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') return 'revoked';
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+  }
+
+  /**
+   * The UserInfo response (OpenID Connect Core §5.3) for `accessToken`, or `'revoked'` when the
+   * provider refuses the token (401 `invalid_token`, RFC 6750 §3.1: the user or the grant is gone
+   * there). Other failures are transient: they keep the grant, and no token is issued meanwhile.
+   */
+  async function userInfo(accessToken: string): Promise<oauth.UserInfoResponse | 'revoked'> {
+    let response: Response;
+    try {
+      response = await oauth.userInfoRequest(as, client, accessToken, requestOptions(issuer));
+    } catch (error) {
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+    if (response.status === 401) {
+      await response.body?.cancel();
+      return 'revoked';
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new TransientUpstreamError(`userinfo answered ${response.status}`);
+    }
+    try {
+      return await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response);
+    } catch (error) {
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+  }
+
   return {
     origin: new URL(as.authorization_endpoint ?? '').origin,
     authorizationUrl({ redirectUri, state, codeChallenge, nonce }) {
@@ -200,13 +253,10 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
         }
         const email =
           typeof profile.email === 'string' && profile.email_verified === true ? profile.email : null;
-        const name = [profile.name, profile.preferred_username, profile.email, claims.sub].find(
-          (value): value is string => typeof value === 'string' && value.trim() !== '',
-        );
         return {
           subject: claims.sub,
           email: email?.toLowerCase() ?? null,
-          name: name ?? claims.sub,
+          name: nameOf(profile) ?? claims.sub,
           tokens: tokensOf(result),
         };
       } catch (error) {
@@ -222,26 +272,48 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
       }
     },
 
-    async refresh(tokens) {
-      if (!tokens.refreshToken || !expiresSoon(tokens)) return tokens;
-      let response: Response;
-      try {
-        response = await oauth.refreshTokenGrantRequest(
-          as,
-          client,
-          auth,
-          tokens.refreshToken,
-          requestOptions(issuer),
-        );
-      } catch (error) {
-        throw new TransientUpstreamError(reasonOf(error));
+    async recheck(known): Promise<UpstreamRecheck> {
+      let tokens = known.tokens;
+      let profile: Record<string, unknown> = {};
+      let refreshed = false;
+      // Without a UserInfo endpoint, a refresh is the only question the provider answers (most
+      // refuse the refresh token of a user they removed): ask it even when the token is fresh.
+      if (tokens.refreshToken && (expiresSoon(tokens) || !as.userinfo_endpoint)) {
+        const renewed = await refreshTokens(tokens.refreshToken);
+        if (renewed === 'revoked') return { outcome: 'revoked', reason: 'refresh answered invalid_grant' };
+        tokens = tokensOf(renewed, tokens);
+        const claims = oauth.getValidatedIdTokenClaims(renewed);
+        // OpenID Connect Core §12.2: an ID token from a refresh is about the same user.
+        if (claims && claims.sub !== known.subject) {
+          return { outcome: 'revoked', reason: 'refresh answered an ID token of another subject' };
+        }
+        profile = { ...claims };
+        refreshed = true;
       }
-      try {
-        return tokensOf(await oauth.processRefreshTokenResponse(as, client, response), tokens);
-      } catch (error) {
-        if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') return 'revoked';
-        throw new TransientUpstreamError(reasonOf(error));
+      if (as.userinfo_endpoint && !hasExpired(tokens)) {
+        const info = await userInfo(tokens.accessToken);
+        if (info === 'revoked') return { outcome: 'revoked', reason: 'userinfo refused the access token' };
+        if (info.sub !== known.subject) return { outcome: 'revoked', reason: 'userinfo of another subject' };
+        profile = { ...profile, ...info };
+      } else if (!refreshed) {
+        return { outcome: 'unverifiable' };
       }
+      const hd = typeof profile.hd === 'string' ? profile.hd.toLowerCase() : null;
+      if (config.hostedDomain && hd !== null && hd !== config.hostedDomain) {
+        return { outcome: 'revoked', reason: 'hd claim of another domain' };
+      }
+      // A provider that says nothing of the email now (a UserInfo without it) leaves the one of
+      // the sign-in; one that names an email decides it, and an unverified one is no email.
+      const email =
+        typeof profile.email === 'string'
+          ? profile.email_verified === true
+            ? profile.email.toLowerCase()
+            : null
+          : known.email;
+      return {
+        outcome: 'current',
+        identity: { subject: known.subject, email, name: nameOf(profile) ?? known.name, tokens },
+      };
     },
   };
 }

@@ -297,7 +297,11 @@ async function finishSignIn(
   log('info', 'sign_in', { provider: method.id, grantUserId: userId });
   if (!original) return c.redirect(kept.returnTo ?? '/', 303);
 
-  const props: Props = { ...user, upstream: identity.tokens };
+  const props: Props = {
+    ...user,
+    upstream: identity.tokens,
+    upstreamCheckedAt: Math.floor(Date.now() / 1000),
+  };
   const { redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
     request: original,
     userId,

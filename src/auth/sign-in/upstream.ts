@@ -54,9 +54,26 @@ export interface ReadyUpstream {
   authorizationUrl(redirect: UpstreamRedirect): string;
   /** Redeems the code of a successful callback and validates what came back. */
   finish(callback: UpstreamCallback): Promise<UpstreamIdentity>;
-  /** New tokens from the refresh token; `'revoked'` when the provider says the grant is gone for good. */
-  refresh(tokens: UpstreamTokens): Promise<UpstreamTokens | 'revoked'>;
+  /**
+   * At a refresh of one of our grants: asks the provider who the user `known` (what the grant
+   * holds) is now, renewing the provider's access token first when it has expired or is about to.
+   * Throws {@link TransientUpstreamError} when the provider did not answer (network, timeout, 5xx).
+   */
+  recheck(known: UpstreamIdentity): Promise<UpstreamRecheck>;
 }
+
+/** What asking the provider about a grant's user at a refresh found. */
+export type UpstreamRecheck =
+  /** The provider vouched for the user again: who they are now, with its tokens (maybe renewed). */
+  | { outcome: 'current'; identity: UpstreamIdentity }
+  /** The provider refused (401, `invalid_grant`, another user): access there is gone for good. */
+  | { outcome: 'revoked'; reason: string }
+  /**
+   * Nothing to ask with: the access token has expired and there is no refresh token, or there is
+   * neither a refresh token nor a UserInfo endpoint. The grant lives on only for
+   * `UPSTREAM_RECHECK_SECONDS` after the provider last vouched for the user.
+   */
+  | { outcome: 'unverifiable' };
 
 /**
  * One upstream sign-in method, chosen by configuration. `configured` says whether any of its
@@ -151,4 +168,9 @@ const REFRESH_MARGIN_SECONDS = 60;
 /** Whether an upstream access token has expired or is about to (unknown expiry: no). */
 export function expiresSoon(tokens: UpstreamTokens, now = Date.now()): boolean {
   return tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_SECONDS <= now / 1000;
+}
+
+/** Whether an upstream access token has expired, so the provider would refuse it (unknown expiry: no). */
+export function hasExpired(tokens: UpstreamTokens, now = Date.now()): boolean {
+  return tokens.expiresAt !== undefined && tokens.expiresAt <= now / 1000;
 }
