@@ -9,7 +9,7 @@ import { recordingGrantUse } from './auth/grant-activity';
 import type { Props } from './auth/props';
 import { checkRegistration } from './auth/registration';
 import { CHALLENGE_SCOPES, SUPPORTED_SCOPES } from './auth/scopes';
-import { refreshUpstreamTokens } from './auth/sign-in/refresh';
+import { DEFAULT_UPSTREAM_RECHECK_SECONDS, refreshUpstreamTokens } from './auth/sign-in/refresh';
 import { log } from './lib/log';
 import { type OriginResources, resourcesOf } from './lib/resources';
 import { STORAGE_UNAVAILABLE, StorageUnavailable } from './lib/storage-errors';
@@ -38,16 +38,24 @@ export class ConfigurationError extends Error {}
 export interface TokenLifetimes {
   accessTokenTTL: number;
   refreshTokenTTL: number;
+  /** How long a provider grant lives after the provider last vouched for the user, when it cannot be asked again. */
+  upstreamRecheckSeconds: number;
 }
 
 /** The token lifetimes of this deployment, or a {@link ConfigurationError} naming the bad setting. */
 export function tokenLifetimes(env: {
   ACCESS_TOKEN_TTL?: string;
   REFRESH_TOKEN_TTL?: string;
+  UPSTREAM_RECHECK_SECONDS?: string;
 }): TokenLifetimes {
   return {
     accessTokenTTL: seconds('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL, DEFAULT_ACCESS_TOKEN_TTL),
     refreshTokenTTL: seconds('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL),
+    upstreamRecheckSeconds: seconds(
+      'UPSTREAM_RECHECK_SECONDS',
+      env.UPSTREAM_RECHECK_SECONDS,
+      DEFAULT_UPSTREAM_RECHECK_SECONDS,
+    ),
   };
 }
 
@@ -100,9 +108,10 @@ export function authorizationServerOptions(
     allowPrivateUseRedirectUris: true,
     accessTokenTTL: lifetimes.accessTokenTTL,
     refreshTokenTTL: lifetimes.refreshTokenTTL,
-    // Keeps an identity provider's tokens in the grant fresh, and revokes the grant when the
-    // provider has revoked access (src/auth/sign-in/refresh.ts).
-    tokenExchangeCallback: refreshUpstreamTokens,
+    // Asks the identity provider about the user again at every refresh, keeps its tokens in the
+    // grant fresh, and revokes the grant when the provider or the allowlist no longer lets the
+    // user in (src/auth/sign-in/refresh.ts).
+    tokenExchangeCallback: (options) => refreshUpstreamTokens(options, lifetimes.upstreamRecheckSeconds),
     onError({ code, status, internal }) {
       log('warn', 'oauth_error', { error: code, status, reason: internal?.reason });
     },
@@ -182,7 +191,7 @@ const built = new Map<string, OriginAuthorization>();
  * deployment's settings, the same for every request of an isolate.
  */
 export function authorizationFor(origin: string, lifetimes: TokenLifetimes): OriginAuthorization {
-  const key = `${origin} ${lifetimes.accessTokenTTL} ${lifetimes.refreshTokenTTL}`;
+  const key = `${origin} ${lifetimes.accessTokenTTL} ${lifetimes.refreshTokenTTL} ${lifetimes.upstreamRecheckSeconds}`;
   let auth = built.get(key);
   if (!auth) {
     auth = build(origin, lifetimes);

@@ -2,10 +2,12 @@
 // the safe answer to a hostile or broken request (docs/security.md maps threats to tests).
 import { createExecutionContext, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
+import { grantUserId } from '../src/auth/grant-user';
 import { sha256Base64Url } from '../src/lib/base64url';
 import { authorizationFor, tokenLifetimes } from '../src/oauth';
 import { Browser, hiddenField, ORIGIN, send } from './support/browser';
 import { countingKv, failingDurableObjects } from './support/faults';
+import { captureLogs } from './support/logs';
 import { answerOf, initializeRequest, mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   approvedCode,
@@ -579,6 +581,42 @@ describe('logs', () => {
       );
     } finally {
       for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('name the user by the pseudonymous grant user id, never by email, in every sign-in and consent event', async () => {
+    const email = 'private.person@example.com';
+    const logs = captureLogs();
+    try {
+      const client = await registerClient();
+      const browser = new Browser();
+      const path = authorizePath(client, (await pkce()).challenge);
+      await signIn(browser, path, email);
+      await decide(browser, await consentPage(browser, path), 'deny');
+      const again = await consentPage(browser, path);
+      await browser.postForm('/authorize', { ...again, scope: 'mcp', decision: 'approve', remember: 'yes' });
+      expect((await browser.get(path)).status).toBe(302); // remembered
+      const account = await (await browser.get('/account')).text();
+      await browser.postForm('/account/revoke-all', { csrf: hiddenField(account, 'csrf') });
+
+      const pseudonym = await grantUserId(`demo:${email}`);
+      for (const line of logs.raw) {
+        expect(line).not.toContain('private.person');
+        expect(line).not.toContain('demo:');
+      }
+      const events = [
+        'sign_in',
+        'consent_denied',
+        'consent_given',
+        'consent_remembered',
+        'grant_revoked',
+      ].map((event) => logs.of(event)[0]);
+      for (const line of events) {
+        expect(line?.grantUserId, line?.event).toBe(pseudonym);
+        expect(line).not.toHaveProperty('userId');
+      }
+    } finally {
+      logs.restore();
     }
   });
 });

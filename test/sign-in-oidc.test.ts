@@ -2,10 +2,12 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
+import { grantUserId } from '../src/auth/grant-user';
 import worker from '../src/index';
 import { Browser, type Fetcher, send } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
 import { countingKv } from './support/faults';
+import { captureLogs } from './support/logs';
 import {
   authorizePath,
   consentFormOf,
@@ -202,6 +204,27 @@ describe('OIDC sign-in during an authorization', () => {
     expect(browser.cookies.has('__Host-session')).toBe(false);
   });
 
+  it('logs sign_in, consent_given and sign_in_refused with the pseudonymous grant user id, never the email', async () => {
+    const logs = captureLogs();
+    try {
+      const allowed = await startAuthorization();
+      expect((await callback(allowed.browser, { code: 'the-code', state: allowed.state })).status).toBe(302);
+      const refused = await startAuthorization(oidcEnv({ ALLOWED_EMAIL_DOMAINS: 'elsewhere.test' }));
+      expect((await callback(refused.browser, { code: 'the-code', state: refused.state })).status).toBe(403);
+
+      for (const line of logs.raw) {
+        expect(line).not.toContain('ada@example.com');
+        expect(line).not.toContain('user-123');
+      }
+      const pseudonym = await grantUserId('oidc:user-123');
+      for (const event of ['sign_in', 'consent_given', 'sign_in_refused']) {
+        expect(logs.of(event)[0]?.grantUserId, event).toBe(pseudonym);
+      }
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('the provider answering error=access_denied sends the app access_denied at once', async () => {
     const { browser, state } = await startAuthorization();
     const denied = redirectOf(await callback(browser, { error: 'access_denied', state }));
@@ -243,6 +266,35 @@ describe('consent pages without a session', () => {
     expect(await limited?.text()).toContain('Too many sign-in requests');
     // Another address still gets its page.
     expect((await get('198.18.1.1')).status).toBe(200);
+  });
+});
+
+describe('OIDC_HOSTED_DOMAIN (Google Workspace)', () => {
+  const workspace = () => oidcEnv({ OIDC_HOSTED_DOMAIN: 'Example.com', ALLOWED_EMAIL_DOMAINS: '' });
+
+  it('sends hd= to the provider, and an ID token whose hd claim is that domain completes the sign-in', async () => {
+    const { browser, providerUrl, state } = await startAuthorization(workspace());
+    expect(providerUrl.searchParams.get('hd')).toBe('example.com');
+    idp.idTokenClaims = (nonce) => ({ ...goodClaims(nonce), hd: 'example.com' });
+    expect(
+      redirectOf(await callback(browser, { code: 'the-code', state })).searchParams.get('code'),
+    ).toBeTruthy();
+  });
+
+  it.each([
+    ['no hd claim (a personal Google account, whatever its email)', undefined],
+    ['the hd claim of another Workspace', 'evil.example'],
+    ['an hd claim that only ends with the domain', 'notexample.com'],
+  ])('refuses %s: our page, access_denied, no session', async (_, hd) => {
+    const { browser, state } = await startAuthorization(workspace());
+    idp.idTokenClaims = (nonce) => ({ ...goodClaims(nonce), hd });
+    const refused = await callback(browser, { code: 'the-code', state });
+    const html = await refused.text();
+    expect(refused.status, html).toBe(403);
+    expect(html).toContain('This account may not use this server');
+    expect(html).toContain('Acme SSO says this account is not managed by example.com.');
+    expect(html).toContain('error=access_denied');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
   });
 });
 
@@ -296,6 +348,11 @@ describe('configuration problems', () => {
       'OIDC_ISSUER must be an https URL',
     ],
     ['scopes without openid', { OIDC_SCOPES: 'email profile' }, 'OIDC_SCOPES must include openid.'],
+    [
+      'a hosted domain that is not a domain name',
+      { OIDC_HOSTED_DOMAIN: 'https://example.com/' },
+      'OIDC_HOSTED_DOMAIN must be a domain name',
+    ],
     [
       'an issuer that does not answer discovery',
       { OIDC_ISSUER: 'https://down.test' },

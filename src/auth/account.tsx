@@ -5,6 +5,7 @@ import { type AccountNotice, AccountPage } from '../pages/account';
 import { ErrorPage } from '../pages/error';
 import { listConnectedApps, revokeAllConnectedApps, revokeConnectedApp } from './connected-apps';
 import type { AppEnv } from './env';
+import { grantUserId } from './grant-user';
 import { expiredForm, formOf } from './responses';
 import { csrfToken, isSameSiteForm, readSession } from './session';
 
@@ -43,7 +44,11 @@ accountRoutes.post('/account/revoke', async (c) => {
       404,
     );
   }
-  log('info', 'grant_revoked', { userId: user.userId, clientId: revoked.clientId, count: 1 });
+  log('info', 'grant_revoked', {
+    grantUserId: await grantUserId(user.userId),
+    clientId: revoked.clientId,
+    count: 1,
+  });
   return c.redirect('/account?notice=revoked', 303);
 });
 
@@ -52,7 +57,7 @@ accountRoutes.post('/account/revoke-all', async (c) => {
   if (checked instanceof Response) return checked;
   const { user } = checked;
   const { revoked, remaining } = await revokeAllConnectedApps(c.env, user);
-  log('info', 'grant_revoked', { userId: user.userId, count: revoked.length });
+  log('info', 'grant_revoked', { grantUserId: await grantUserId(user.userId), count: revoked.length });
   return c.redirect(`/account?notice=${remaining ? 'revoked-some' : 'revoked-all'}`, 303);
 });
 

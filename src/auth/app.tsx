@@ -10,6 +10,7 @@ import { accountRoutes } from './account';
 import { authorizeRoutes } from './authorize';
 import { demoUser, isDemoSignInEnabled } from './demo';
 import type { AppEnv } from './env';
+import { grantUserId } from './grant-user';
 import { describeError, expiredForm, formOf, signInPage } from './responses';
 import { securityHeaders } from './security-headers';
 import { csrfToken, endSession, isSameSiteForm, readSession, startSession } from './session';
@@ -69,7 +70,7 @@ pages.post('/signin', async (c) => {
     return signInPage(c, returnTo, { error: user, email: typeof email === 'string' ? email : '' }, 400);
   }
   await startSession(c, user);
-  log('info', 'sign_in', { provider: user.provider, userId: user.userId });
+  log('info', 'sign_in', { provider: user.provider, grantUserId: await grantUserId(user.userId) });
   return c.redirect(returnTo, 303);
 });
 

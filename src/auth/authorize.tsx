@@ -141,7 +141,10 @@ authorizeRoutes.post('/authorize', async (c) => {
   if (form.get('decision') !== 'approve') {
     try {
       const denied = await oauth.denyConsent(c.req.raw, handle);
-      log('info', 'consent_denied', { userId: user?.userId ?? null, clientId: denied.request.clientId });
+      log('info', 'consent_denied', {
+        grantUserId: user ? await grantUserId(user.userId) : null,
+        clientId: denied.request.clientId,
+      });
       return redirectWith(denied.headers, denied.redirectTo);
     } catch (error) {
       return consentFailure(c, error);
@@ -169,14 +172,15 @@ authorizeRoutes.post('/authorize', async (c) => {
   }
   try {
     const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
+    const userId = await grantUserId(user.userId);
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
-      userId: await grantUserId(user.userId),
+      userId,
       metadata: await grantMetadataFor(c.env, approved.request),
       scope,
       props: signedInUser(user),
     });
-    log('info', 'consent_given', { userId: user.userId, clientId: approved.request.clientId, scope });
+    log('info', 'consent_given', { grantUserId: userId, clientId: approved.request.clientId, scope });
     return redirectWith(approved.headers, redirectTo);
   } catch (error) {
     return consentFailure(c, error);

@@ -103,7 +103,11 @@ export async function completeRememberedConsent(
   if (!(await isConsentRemembered(c.env, c.req.raw, request, user))) return null;
   const scope = scopesToGrant(request.scope);
   const approved: AuthRequest = { ...request, scope };
-  log('info', 'consent_remembered', { userId: user.userId, clientId: request.clientId, scope });
+  log('info', 'consent_remembered', {
+    grantUserId: await grantUserId(user.userId),
+    clientId: request.clientId,
+    scope,
+  });
   if (upstream) {
     return beginUpstreamAuthorization(c, upstream.method, upstream.ready, {
       request: approved,

@@ -10,6 +10,11 @@ export type AppEnv = Env & {
   /** Access and refresh token lifetimes in seconds (src/oauth.ts has the defaults). */
   ACCESS_TOKEN_TTL?: string;
   REFRESH_TOKEN_TTL?: string;
+  /**
+   * Seconds a grant made through an identity provider lives after the provider last vouched for
+   * the user, when it cannot be asked again (src/auth/sign-in/refresh.ts has the default).
+   */
+  UPSTREAM_RECHECK_SECONDS?: string;
   /** OpenID Connect sign-in (src/auth/sign-in/oidc.ts): the issuer URL, discovered at sign-in. */
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;
@@ -18,6 +23,8 @@ export type AppEnv = Env & {
   OIDC_SCOPES?: string;
   /** The provider's name on the sign-in page ("Okta", "Google"…). */
   OIDC_DISPLAY_NAME?: string;
+  /** Google Workspace: the domain (`hd` claim) every account must belong to; sent as `hd=` too. */
+  OIDC_HOSTED_DOMAIN?: string;
   /** GitHub sign-in (src/auth/sign-in/github.ts). */
   GITHUB_CLIENT_ID?: string;
   GITHUB_CLIENT_SECRET?: string;

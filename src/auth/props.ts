@@ -9,6 +9,12 @@ export interface Props extends SignedInUser {
    * MCP requests see only the access token.
    */
   upstream?: UpstreamTokens;
+  /**
+   * When the identity provider last vouched for the user (the sign-in, or a check at a refresh),
+   * seconds since the epoch. A grant whose provider cannot be asked again ends
+   * `UPSTREAM_RECHECK_SECONDS` after it (src/auth/sign-in/refresh.ts).
+   */
+  upstreamCheckedAt?: number;
 }
 
 /** Who is signed in: what the browser session cookie holds, and every grant begins with. */

@@ -20,7 +20,10 @@ const octocat: GithubUser = {
     { email: 'octocat@unverified.example', primary: false, verified: false },
     { email: 'Octocat@Acme.example', primary: true, verified: true },
   ],
-  orgs: ['other', 'ACME'],
+  orgs: [
+    { id: 3001, login: 'other' },
+    { id: 9919, login: 'ACME' },
+  ],
 };
 
 const outsider: GithubUser = {
@@ -28,7 +31,7 @@ const outsider: GithubUser = {
   login: 'outsider',
   name: null,
   emails: [{ email: 'outsider@elsewhere.example', primary: true, verified: true }],
-  orgs: ['other'],
+  orgs: [{ id: 3001, login: 'other' }],
 };
 
 let github: GithubStandIn;
@@ -42,7 +45,8 @@ before(async () => {
       GITHUB_CLIENT_ID: github.clientId,
       GITHUB_CLIENT_SECRET: github.clientSecret,
       GITHUB_BASE_URL: github.baseUrl,
-      ALLOWED_GITHUB_ORGS: 'acme',
+      // ACME by its id: a renamed organization's old login could be registered by anyone.
+      ALLOWED_GITHUB_ORGS: '9919',
     },
   });
   github.configure(`${server.url}/signin/github/callback`);

@@ -1,7 +1,8 @@
 // Sign-in through a real OpenID Provider (`oidc-provider` on 127.0.0.1) as the upstream identity
 // provider: Chromium plays the user on our pages and on the provider's, the MCP SDK client and
 // mcp-remote call `whoami`. Then the allowlist, a user who cancels at the provider, the
-// provider's tokens refreshed with ours, and a grant revoked when the provider revoked access.
+// provider's tokens refreshed with ours, and a grant revoked when the provider revoked access or
+// removed the account.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -226,5 +227,33 @@ describe('OpenID Connect sign-in through a real provider', { timeout: 240_000 },
 
     const again = await connectAs('linus');
     assert.equal((await whoami(again)).userId, 'oidc:linus', 'signing in again works');
+  });
+
+  test('an account removed at the provider, with no provider refresh token (as Google by default): the next refresh fails and MCP answers 401', async () => {
+    idp.withoutRefreshTokens('hopper');
+    const provider = await connectAs('hopper');
+    const before = idp.refreshGrants();
+
+    const refreshed = await refresh(provider);
+    assert.equal(refreshed.status, 200, await refreshed.clone().text());
+    assert.equal(idp.refreshGrants(), before, 'no provider refresh token to use: UserInfo was asked');
+    const tokens = (await refreshed.json()) as { access_token: string; refresh_token: string };
+    provider.saveTokens({ ...provider.tokens(), ...tokens, token_type: 'Bearer' });
+    assert.equal((await whoami(provider)).userId, 'oidc:hopper');
+
+    idp.removeAccount('hopper');
+    const refused = await refresh(provider);
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error: string }).error, 'invalid_grant');
+    const mcp = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${tokens.access_token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    assert.equal(mcp.status, 401, 'the grant and its access token are gone');
   });
 });

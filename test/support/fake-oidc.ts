@@ -41,6 +41,10 @@ export interface FakeUser {
  * authorization code exchange (with PKCE) with an ID token for the `nonce` the test last saw in
  * the Worker's redirect to the provider: `idTokenClaims(nonce)`, signed by `signWith` (by default
  * the key its JWKS publishes). Set both to play a provider that misbehaves.
+ *
+ * It also answers refresh token grants and its UserInfo endpoint with {@link user} as it is now,
+ * so a test can change the user's email, or play a provider that removed the user (`userInfo:
+ * 401`, `refresh: 'invalid_grant'`) or is down (503).
  */
 export class FakeOidcProvider {
   readonly issuer: string;
@@ -49,16 +53,30 @@ export class FakeOidcProvider {
   nonce = '';
   idTokenClaims: (nonce: string) => Record<string, unknown>;
   signWith: CryptoKey | undefined;
+  /** Who is signed in; UserInfo answers with it as it is at that moment. */
+  user: FakeUser;
+  /** Whether a code exchange also issues a refresh token (Google's default: no). */
+  issuesRefreshTokens = true;
+  /** Seconds the access tokens it issues live (`expires_in`). */
+  accessTokenLifetime = 3600;
+  /** How UserInfo answers: with the user (200), or this status. */
+  userInfo: 200 | 401 | 503 = 200;
+  /** How a refresh token grant answers: new tokens, `invalid_grant`, or this status. */
+  refresh: 'tokens' | 'invalid_grant' | 503 = 'tokens';
+  /** Every request the Worker made to it: `POST /token (refresh_token)`, `GET /userinfo (<token>)`. */
+  readonly seen: string[] = [];
+  private issued = 0;
 
   private constructor(
     issuer: string,
     clientId: string,
-    readonly user: FakeUser,
+    private readonly original: FakeUser,
     private readonly keys: CryptoKeyPair,
     private readonly publicJwk: JsonWebKey,
   ) {
     this.issuer = issuer;
     this.clientId = clientId;
+    this.user = { ...original };
     this.idTokenClaims = (nonce) => this.goodClaims(nonce);
   }
 
@@ -82,10 +100,22 @@ export class FakeOidcProvider {
     };
   }
 
-  /** Back to well-behaved: good claims, signed with the published key. */
+  /** Back to well-behaved: good claims, signed with the published key, the original user. */
   reset(): void {
     this.idTokenClaims = (nonce) => this.goodClaims(nonce);
     this.signWith = undefined;
+    this.user = { ...this.original };
+    this.issuesRefreshTokens = true;
+    this.accessTokenLifetime = 3600;
+    this.userInfo = 200;
+    this.refresh = 'tokens';
+    this.seen.length = 0;
+  }
+
+  /** A new access token: `upstream-access-token` first, then `…-2`, `…-3`. */
+  private accessToken(): string {
+    this.issued += 1;
+    return this.issued === 1 ? 'upstream-access-token' : `upstream-access-token-${this.issued}`;
   }
 
   /** The provider's answer to a request to its origin. */
@@ -108,16 +138,41 @@ export class FakeOidcProvider {
       return Response.json({ keys: [{ ...this.publicJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] });
     if (pathname === '/token') {
       const form = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
+      if (form.get('grant_type') === 'refresh_token') {
+        this.seen.push('POST /token (refresh_token)');
+        if (this.refresh === 503) return new Response('unavailable', { status: 503 });
+        if (this.refresh === 'invalid_grant')
+          return Response.json({ error: 'invalid_grant' }, { status: 400 });
+        return Response.json({
+          access_token: this.accessToken(),
+          token_type: 'Bearer',
+          expires_in: this.accessTokenLifetime,
+          refresh_token: 'upstream-refresh-token-rotated',
+        });
+      }
       if (form.get('grant_type') !== 'authorization_code' || !form.get('code_verifier')) {
         return Response.json({ error: 'invalid_request' }, { status: 400 });
       }
+      this.issued = 0;
       return Response.json({
-        access_token: 'upstream-access-token',
+        access_token: this.accessToken(),
         token_type: 'Bearer',
-        expires_in: 3600,
-        refresh_token: 'upstream-refresh-token',
+        expires_in: this.accessTokenLifetime,
+        ...(this.issuesRefreshTokens ? { refresh_token: 'upstream-refresh-token' } : {}),
         id_token: await signJwt(this.signWith ?? this.keys.privateKey, this.idTokenClaims(this.nonce)),
       });
+    }
+    if (pathname === '/userinfo') {
+      const token = /^Bearer (.+)$/.exec(request.headers.get('Authorization') ?? '')?.[1] ?? '';
+      this.seen.push(`GET /userinfo (${token})`);
+      if (this.userInfo === 401) {
+        return new Response(null, {
+          status: 401,
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        });
+      }
+      if (this.userInfo === 503) return new Response('unavailable', { status: 503 });
+      return Response.json({ ...this.user, email_verified: true });
     }
     return new Response('not found', { status: 404 });
   }

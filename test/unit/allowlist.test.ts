@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/auth/env';
 import { checkAllowlist } from '../../src/auth/sign-in/allowlist';
-import type { UpstreamIdentity } from '../../src/auth/sign-in/upstream';
+import type { UpstreamIdentity, UpstreamOrganization } from '../../src/auth/sign-in/upstream';
 
 const settings = (vars: Partial<AppEnv>) => vars as AppEnv;
 
-function identity(email: string | null, organizations?: string[]): UpstreamIdentity {
+function identity(email: string | null, organizations?: UpstreamOrganization[]): UpstreamIdentity {
   return { subject: '1', email, name: 'Someone', organizations, tokens: { accessToken: 'a' } };
 }
+
+/** GitHub organizations by login, with ids made up from the login (the same login, the same id). */
+const orgs = (...logins: string[]): UpstreamOrganization[] =>
+  logins.map((login) => ({ id: String(login.toLowerCase().length * 1000 + 7), login }));
 
 describe('checkAllowlist', () => {
   it('lets everyone the provider signs in through when no list is set', () => {
@@ -40,8 +44,17 @@ describe('checkAllowlist', () => {
 
   it('GitHub organizations count only for GitHub, case-insensitively', () => {
     const env = settings({ ALLOWED_GITHUB_ORGS: 'acme' });
-    expect(checkAllowlist(env, 'github', identity(null, ['Other', 'ACME'])).allowed).toBe(true);
-    expect(checkAllowlist(env, 'github', identity(null, ['other'])).allowed).toBe(false);
-    expect(checkAllowlist(env, 'oidc', identity('x@acme.com', ['acme'])).allowed).toBe(false);
+    expect(checkAllowlist(env, 'github', identity(null, orgs('Other', 'ACME'))).allowed).toBe(true);
+    expect(checkAllowlist(env, 'github', identity(null, orgs('other'))).allowed).toBe(false);
+    expect(checkAllowlist(env, 'oidc', identity('x@acme.com', orgs('acme'))).allowed).toBe(false);
+  });
+
+  it('a GitHub organization id matches that organization whatever its login, and only it', () => {
+    const env = settings({ ALLOWED_GITHUB_ORGS: '9919' });
+    const renamed = { id: '9919', login: 'acme-renamed' };
+    const squatter = { id: '4242', login: '9919' };
+    const reRegistered = { id: '5555', login: 'acme' };
+    expect(checkAllowlist(env, 'github', identity(null, [renamed])).allowed).toBe(true);
+    expect(checkAllowlist(env, 'github', identity(null, [squatter, reRegistered])).allowed).toBe(false);
   });
 });

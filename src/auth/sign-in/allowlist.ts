@@ -1,5 +1,5 @@
 import type { AppEnv } from '../env';
-import { listSetting, type UpstreamId, type UpstreamIdentity } from './upstream';
+import { listSetting, type UpstreamId, type UpstreamIdentity, type UpstreamOrganization } from './upstream';
 
 /** Whether a user may sign in, and if not, why (for the log; the page says it plainly). */
 export type AllowDecision = { allowed: true } | { allowed: false; reason: string };
@@ -9,7 +9,7 @@ export type AllowDecision = { allowed: true } | { allowed: false; reason: string
  * and `ALLOWED_GITHUB_ORGS` set, everyone the provider signs in may (the provider is the gate: a
  * single-tenant app, an access policy). Otherwise a user needs a verified email on the list, a
  * verified email in a listed domain (exactly that domain, not its subdomains), or, through GitHub,
- * membership of a listed organization. The demo sign-in is not subject to it.
+ * membership of a listed organization (by id, or by login). The demo sign-in is not subject to it.
  */
 export function checkAllowlist(env: AppEnv, method: UpstreamId, identity: UpstreamIdentity): AllowDecision {
   const emails = listSetting(env.ALLOWED_EMAILS).map((email) => email.toLowerCase());
@@ -25,11 +25,21 @@ export function checkAllowlist(env: AppEnv, method: UpstreamId, identity: Upstre
     if (domains.includes(domain)) return { allowed: true };
   }
   if (method === 'github' && orgs.length > 0) {
-    const memberOf = (identity.organizations ?? []).map((org) => org.toLowerCase());
-    if (memberOf.some((org) => orgs.includes(org))) return { allowed: true };
+    if ((identity.organizations ?? []).some((org) => listsOrganization(orgs, org))) return { allowed: true };
   }
   if (email === null && (emails.length > 0 || domains.length > 0)) {
     return { allowed: false, reason: 'no verified email' };
   }
   return { allowed: false, reason: 'not on the allowlist' };
+}
+
+/**
+ * Whether `org` is one of the `ALLOWED_GITHUB_ORGS` entries (lowercased): a number is an
+ * organization id, which GitHub never changes or reuses; anything else is a login, matched without
+ * regard to case, and weaker: a renamed organization's old login can be registered by anyone.
+ */
+function listsOrganization(entries: string[], org: UpstreamOrganization): boolean {
+  return entries.some((entry) =>
+    /^\d+$/.test(entry) ? entry === org.id : entry === org.login.toLowerCase(),
+  );
 }

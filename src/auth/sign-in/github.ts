@@ -1,6 +1,7 @@
 import type { AppEnv } from '../env';
 import type { UpstreamTokens } from '../props';
 import {
+  AccountRefused,
   ConfigurationProblem,
   expiresSoon,
   isSet,
@@ -12,6 +13,8 @@ import {
   UPSTREAM_TIMEOUT_MS,
   type UpstreamIdentity,
   type UpstreamMethod,
+  type UpstreamOrganization,
+  type UpstreamRecheck,
 } from './upstream';
 
 interface GithubSettings {
@@ -100,8 +103,13 @@ async function apiGet(config: GithubSettings, path: string, accessToken: string)
   });
 }
 
+/** GitHub refused the access token (401): the user removed the app, or the token expired. */
+class TokenRefused extends Error {}
+
 async function apiJson<T>(config: GithubSettings, path: string, accessToken: string): Promise<T> {
   const response = await apiGet(config, path, accessToken);
+  if (response.status === 401) throw new TokenRefused(`GET ${path} answered 401`);
+  if (response.status >= 500) throw new TransientUpstreamError(`GET ${path} answered ${response.status}`);
   if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -116,6 +124,54 @@ interface GithubEmail {
   email: string;
   primary: boolean;
   verified: boolean;
+}
+
+/**
+ * The user's primary email, lowercased, when GitHub has verified it; otherwise `null`. Never a
+ * secondary address: the primary one is where the user chose to be reached, while a secondary one
+ * is often an old address (a former employer's) that GitHub still lists as verified, and it would
+ * pass that employer's `ALLOWED_EMAIL_DOMAINS`.
+ */
+function primaryVerifiedEmail(emails: unknown): string | null {
+  if (!Array.isArray(emails)) return null;
+  const primary = (emails as GithubEmail[]).find((entry) => entry.primary === true);
+  if (primary?.verified !== true || typeof primary.email !== 'string') return null;
+  return primary.email.toLowerCase();
+}
+
+/**
+ * Who the holder of `tokens` is: `/user`, `/user/emails` (the primary verified email, or the
+ * account is refused) and, when `ALLOWED_GITHUB_ORGS` is set, `/user/orgs`.
+ */
+async function identityOf(
+  config: GithubSettings,
+  tokens: UpstreamTokens,
+  wantsOrgs: boolean,
+  displayName: string,
+): Promise<UpstreamIdentity> {
+  const user = await apiJson<GithubUser>(config, 'user', tokens.accessToken);
+  if (typeof user.id !== 'number' || typeof user.login !== 'string') {
+    throw new SignInFailure('GET /user returned no id', `${displayName} did not say who you are.`);
+  }
+  const email = primaryVerifiedEmail(await apiJson<unknown>(config, 'user/emails', tokens.accessToken));
+  if (email === null) {
+    throw new AccountRefused(
+      'no verified primary email',
+      `${displayName} has no verified primary email address for ${user.login}.`,
+      `Verify your primary email address in your ${displayName} email settings, then sign in again.`,
+    );
+  }
+  let organizations: UpstreamOrganization[] | undefined;
+  if (wantsOrgs) {
+    const orgs = await apiJson<unknown>(config, 'user/orgs?per_page=100', tokens.accessToken);
+    organizations = Array.isArray(orgs)
+      ? (orgs as Array<{ id: number; login: string }>).map((org) => ({
+          id: String(org.id),
+          login: String(org.login),
+        }))
+      : [];
+  }
+  return { subject: String(user.id), email, name: user.name?.trim() || user.login, organizations, tokens };
 }
 
 function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean): ReadyUpstream {
@@ -153,29 +209,7 @@ function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean):
             `The sign-in with ${displayName} could not be completed.`,
           );
         }
-        const user = await apiJson<GithubUser>(config, 'user', tokens.accessToken);
-        if (typeof user.id !== 'number' || typeof user.login !== 'string') {
-          throw new SignInFailure('GET /user returned no id', `${displayName} did not say who you are.`);
-        }
-        const emails = await apiJson<GithubEmail[]>(config, 'user/emails', tokens.accessToken);
-        const verified = Array.isArray(emails) ? emails.filter((entry) => entry.verified === true) : [];
-        const email = (verified.find((entry) => entry.primary) ?? verified[0])?.email ?? null;
-        let organizations: string[] | undefined;
-        if (wantsOrgs) {
-          const orgs = await apiJson<Array<{ login: string }>>(
-            config,
-            'user/orgs?per_page=100',
-            tokens.accessToken,
-          );
-          organizations = Array.isArray(orgs) ? orgs.map((org) => String(org.login)) : [];
-        }
-        return {
-          subject: String(user.id),
-          email: email?.toLowerCase() ?? null,
-          name: user.name?.trim() || user.login,
-          organizations,
-          tokens,
-        };
+        return await identityOf(config, tokens, wantsOrgs, displayName);
       } catch (error) {
         if (error instanceof SignInFailure) throw error;
         const unreachable =
@@ -190,24 +224,32 @@ function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean):
       }
     },
 
-    async refresh(tokens) {
+    async recheck(known): Promise<UpstreamRecheck> {
       try {
+        let tokens = known.tokens;
+        // OAuth apps' tokens do not expire; GitHub Apps' expiring ones come with a refresh token.
         if (tokens.refreshToken && expiresSoon(tokens)) {
           const body = await tokenRequest(config, {
             grant_type: 'refresh_token',
             refresh_token: tokens.refreshToken,
           });
           const refreshed = tokensOf(body, tokens);
-          if (refreshed) return refreshed;
-          if (body.error === 'bad_refresh_token' || body.error === 'invalid_grant') return 'revoked';
-          throw new TransientUpstreamError(`token endpoint answered ${body.error ?? 'no access_token'}`);
+          if (!refreshed) {
+            if (body.error === 'bad_refresh_token' || body.error === 'invalid_grant') {
+              return { outcome: 'revoked', reason: `token endpoint answered ${body.error}` };
+            }
+            throw new TransientUpstreamError(`token endpoint answered ${body.error ?? 'no access_token'}`);
+          }
+          tokens = refreshed;
         }
-        // A token that does not expire can still be revoked (the user removed the app): ask.
-        const response = await apiGet(config, 'user', tokens.accessToken);
-        if (response.status === 401) return 'revoked';
-        if (!response.ok) throw new TransientUpstreamError(`GET /user answered ${response.status}`);
-        return tokens;
+        // The same questions as at sign-in, so the allowlist is checked on what GitHub says now:
+        // a token the user revoked is a 401; an email or an organization may have changed.
+        const identity = await identityOf(config, tokens, wantsOrgs, displayName);
+        if (identity.subject !== known.subject) return { outcome: 'revoked', reason: 'another GitHub user' };
+        return { outcome: 'current', identity };
       } catch (error) {
+        if (error instanceof TokenRefused) return { outcome: 'revoked', reason: error.message };
+        if (error instanceof AccountRefused) return { outcome: 'revoked', reason: error.reason };
         if (error instanceof TransientUpstreamError) throw error;
         throw new TransientUpstreamError(error instanceof Error ? error.message : String(error));
       }

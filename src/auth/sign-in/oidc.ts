@@ -2,8 +2,10 @@ import * as oauth from 'oauth4webapi';
 import type { AppEnv } from '../env';
 import type { UpstreamTokens } from '../props';
 import {
+  AccountRefused,
   ConfigurationProblem,
   expiresSoon,
+  hasExpired,
   isSet,
   listSetting,
   providerUrl,
@@ -13,6 +15,7 @@ import {
   UPSTREAM_TIMEOUT_MS,
   type UpstreamIdentity,
   type UpstreamMethod,
+  type UpstreamRecheck,
 } from './upstream';
 
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
@@ -22,6 +25,8 @@ interface OidcSettings {
   client: oauth.Client;
   clientSecret: string;
   scopes: string[];
+  /** `OIDC_HOSTED_DOMAIN`, lowercased: the Google Workspace domain every account must belong to. */
+  hostedDomain: string | null;
 }
 
 /** Validates the OIDC_* variables: settings, or the problems to report. */
@@ -34,6 +39,10 @@ function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
   if (!isSet(env.OIDC_CLIENT_SECRET)) problems.push('OIDC_CLIENT_SECRET is not set.');
   const scopes = isSet(env.OIDC_SCOPES) ? listSetting(env.OIDC_SCOPES) : DEFAULT_SCOPES;
   if (!scopes.includes('openid')) problems.push('OIDC_SCOPES must include openid.');
+  const hostedDomain = isSet(env.OIDC_HOSTED_DOMAIN) ? env.OIDC_HOSTED_DOMAIN.trim().toLowerCase() : null;
+  if (hostedDomain !== null && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(hostedDomain)) {
+    problems.push('OIDC_HOSTED_DOMAIN must be a domain name, such as example.com.');
+  }
   if (problems.length > 0 || !issuer || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) {
     return new ConfigurationProblem('oidc', problems);
   }
@@ -42,6 +51,7 @@ function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
     client: { client_id: env.OIDC_CLIENT_ID.trim() },
     clientSecret: env.OIDC_CLIENT_SECRET.trim(),
     scopes,
+    hostedDomain,
   };
 }
 
@@ -111,6 +121,29 @@ function isUnreachable(error: unknown): boolean {
   );
 }
 
+/**
+ * With `OIDC_HOSTED_DOMAIN`, the signed ID token must say the account is managed by that domain:
+ * Google's `hd` claim, present only for Google Workspace accounts. An email address in the domain
+ * is not proof of it: anyone can make a Google account for any address they can receive mail at.
+ */
+function checkHostedDomain(config: OidcSettings, claims: oauth.IDToken, displayName: string): void {
+  if (config.hostedDomain === null) return;
+  const hd = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : null;
+  if (hd === config.hostedDomain) return;
+  throw new AccountRefused(
+    hd === null ? 'no hd claim' : 'hd claim of another domain',
+    `${displayName} says this account is not managed by ${config.hostedDomain}.`,
+    `Sign in with your ${config.hostedDomain} account.`,
+  );
+}
+
+/** The name to show for a user: the first of `name`, `preferred_username`, `email` that is set. */
+function nameOf(profile: Record<string, unknown>): string | undefined {
+  return [profile.name, profile.preferred_username, profile.email].find(
+    (value): value is string => typeof value === 'string' && value.trim() !== '',
+  );
+}
+
 function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
   const { issuer, client } = config;
   const auth = clientAuthentication(as, config.clientSecret);
@@ -120,6 +153,50 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
     jwksCaches.set(issuer.href, jwks);
   }
   const jwksCache = jwks;
+
+  /** The refresh token grant: the provider's answer, or `'revoked'` for `invalid_grant`. */
+  async function refreshTokens(refreshToken: string): Promise<oauth.TokenEndpointResponse | 'revoked'> {
+    let response: Response;
+    try {
+      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, requestOptions(issuer));
+    } catch (error) {
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+    try {
+      return await oauth.processRefreshTokenResponse(as, client, response);
+    } catch (error) {
+      if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') return 'revoked';
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+  }
+
+  /**
+   * The UserInfo response (OpenID Connect Core §5.3) for `accessToken`, or `'revoked'` when the
+   * provider refuses the token (401 `invalid_token`, RFC 6750 §3.1: the user or the grant is gone
+   * there). Other failures are transient: they keep the grant, and no token is issued meanwhile.
+   */
+  async function userInfo(accessToken: string): Promise<oauth.UserInfoResponse | 'revoked'> {
+    let response: Response;
+    try {
+      response = await oauth.userInfoRequest(as, client, accessToken, requestOptions(issuer));
+    } catch (error) {
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+    if (response.status === 401) {
+      await response.body?.cancel();
+      return 'revoked';
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new TransientUpstreamError(`userinfo answered ${response.status}`);
+    }
+    try {
+      return await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response);
+    } catch (error) {
+      throw new TransientUpstreamError(reasonOf(error));
+    }
+  }
+
   return {
     origin: new URL(as.authorization_endpoint ?? '').origin,
     authorizationUrl({ redirectUri, state, codeChallenge, nonce }) {
@@ -132,6 +209,9 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
       url.searchParams.set('nonce', nonce);
       url.searchParams.set('code_challenge', codeChallenge);
       url.searchParams.set('code_challenge_method', 'S256');
+      // Google's account chooser then offers only accounts of this domain: a hint for the user,
+      // not a check (anyone can remove it from the URL); `finish` checks the ID token's `hd`.
+      if (config.hostedDomain) url.searchParams.set('hd', config.hostedDomain);
       return url.href;
     },
 
@@ -159,6 +239,7 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
         });
         const claims = oauth.getValidatedIdTokenClaims(result);
         if (!claims) throw new SignInFailure('no_id_token', `${displayName} did not send an ID token.`);
+        checkHostedDomain(config, claims, displayName);
         let profile: Record<string, unknown> = claims;
         if (typeof claims.email !== 'string' && as.userinfo_endpoint) {
           // Many providers put email and name in the UserInfo response, not in the ID token.
@@ -172,13 +253,10 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
         }
         const email =
           typeof profile.email === 'string' && profile.email_verified === true ? profile.email : null;
-        const name = [profile.name, profile.preferred_username, profile.email, claims.sub].find(
-          (value): value is string => typeof value === 'string' && value.trim() !== '',
-        );
         return {
           subject: claims.sub,
           email: email?.toLowerCase() ?? null,
-          name: name ?? claims.sub,
+          name: nameOf(profile) ?? claims.sub,
           tokens: tokensOf(result),
         };
       } catch (error) {
@@ -194,26 +272,48 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
       }
     },
 
-    async refresh(tokens) {
-      if (!tokens.refreshToken || !expiresSoon(tokens)) return tokens;
-      let response: Response;
-      try {
-        response = await oauth.refreshTokenGrantRequest(
-          as,
-          client,
-          auth,
-          tokens.refreshToken,
-          requestOptions(issuer),
-        );
-      } catch (error) {
-        throw new TransientUpstreamError(reasonOf(error));
+    async recheck(known): Promise<UpstreamRecheck> {
+      let tokens = known.tokens;
+      let profile: Record<string, unknown> = {};
+      let refreshed = false;
+      // Without a UserInfo endpoint, a refresh is the only question the provider answers (most
+      // refuse the refresh token of a user they removed): ask it even when the token is fresh.
+      if (tokens.refreshToken && (expiresSoon(tokens) || !as.userinfo_endpoint)) {
+        const renewed = await refreshTokens(tokens.refreshToken);
+        if (renewed === 'revoked') return { outcome: 'revoked', reason: 'refresh answered invalid_grant' };
+        tokens = tokensOf(renewed, tokens);
+        const claims = oauth.getValidatedIdTokenClaims(renewed);
+        // OpenID Connect Core §12.2: an ID token from a refresh is about the same user.
+        if (claims && claims.sub !== known.subject) {
+          return { outcome: 'revoked', reason: 'refresh answered an ID token of another subject' };
+        }
+        profile = { ...claims };
+        refreshed = true;
       }
-      try {
-        return tokensOf(await oauth.processRefreshTokenResponse(as, client, response), tokens);
-      } catch (error) {
-        if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') return 'revoked';
-        throw new TransientUpstreamError(reasonOf(error));
+      if (as.userinfo_endpoint && !hasExpired(tokens)) {
+        const info = await userInfo(tokens.accessToken);
+        if (info === 'revoked') return { outcome: 'revoked', reason: 'userinfo refused the access token' };
+        if (info.sub !== known.subject) return { outcome: 'revoked', reason: 'userinfo of another subject' };
+        profile = { ...profile, ...info };
+      } else if (!refreshed) {
+        return { outcome: 'unverifiable' };
       }
+      const hd = typeof profile.hd === 'string' ? profile.hd.toLowerCase() : null;
+      if (config.hostedDomain && hd !== null && hd !== config.hostedDomain) {
+        return { outcome: 'revoked', reason: 'hd claim of another domain' };
+      }
+      // A provider that says nothing of the email now (a UserInfo without it) leaves the one of
+      // the sign-in; one that names an email decides it, and an unverified one is no email.
+      const email =
+        typeof profile.email === 'string'
+          ? profile.email_verified === true
+            ? profile.email.toLowerCase()
+            : null
+          : known.email;
+      return {
+        outcome: 'current',
+        identity: { subject: known.subject, email, name: nameOf(profile) ?? known.name, tokens },
+      };
     },
   };
 }

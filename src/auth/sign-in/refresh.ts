@@ -7,8 +7,20 @@ import {
 import { log } from '../../lib/log';
 import type { AppEnv } from '../env';
 import { isProps, type Props } from '../props';
+import { checkAllowlist } from './allowlist';
 import { configuredUpstream, prepareUpstream } from './methods';
-import { ConfigurationProblem, TransientUpstreamError } from './upstream';
+import {
+  ConfigurationProblem,
+  TransientUpstreamError,
+  type UpstreamIdentity,
+  type UpstreamRecheck,
+} from './upstream';
+
+/**
+ * How long a grant lives, by default, after its provider last vouched for the user, when the
+ * provider cannot be asked again (`UPSTREAM_RECHECK_SECONDS`): a day.
+ */
+export const DEFAULT_UPSTREAM_RECHECK_SECONDS = 24 * 60 * 60;
 
 /** The props an access token carries: the provider's access token, never its refresh token. */
 function forAccessToken(props: Props): Props {
@@ -17,15 +29,49 @@ function forAccessToken(props: Props): Props {
   return { ...props, upstream };
 }
 
+/** Who the grant says the user is: what the provider told us when it last vouched for them. */
+function knownIdentity(props: Props & { upstream: NonNullable<Props['upstream']> }): UpstreamIdentity {
+  return {
+    subject: props.userId.slice(props.provider.length + 1),
+    email: props.email || null,
+    name: props.name,
+    tokens: props.upstream,
+  };
+}
+
+/** The refresh ends the grant: the library revokes it with its tokens, and the app signs in again. */
+function endGrant(description: string): OAuthError {
+  return new OAuthError('invalid_grant', { description });
+}
+
+const unavailable = () =>
+  new OAuthError('temporarily_unavailable', {
+    description: 'The identity provider is not available.',
+    statusCode: 503,
+  });
+
 /**
- * `tokenExchangeCallback`: keeps the identity provider's tokens of a grant alive. On every refresh
- * of one of our grants, the provider's access token is refreshed when it has expired (or is about
- * to); a provider that answers `invalid_grant` has revoked access, and we throw `invalid_grant`
- * too, which makes the library revoke this grant with its tokens, so the client signs in again.
- * A provider that is down or misconfigured answers `temporarily_unavailable` and keeps the grant.
+ * `tokenExchangeCallback`: on every refresh of a grant made through an identity provider, asks the
+ * provider about the user again and applies the allowlist to what it says now, so that someone
+ * removed at the provider or from `ALLOWED_*` stops getting tokens at their next refresh instead
+ * of keeping access for the refresh token's 30 days.
+ *
+ * - The provider vouches for the user (GitHub's user API; OIDC's UserInfo, or a refresh of its
+ *   token): the grant keeps the new tokens, email and name, if the allowlist still lets them in.
+ * - The provider refuses (401, `invalid_grant`), or the allowlist does: `invalid_grant`, which
+ *   makes the library revoke this grant with its tokens; the client signs in again.
+ * - The provider cannot be asked (an OIDC access token expired without a refresh token, as
+ *   Google's by default): the grant lives `recheckSeconds` after the provider last vouched for the
+ *   user, then the refresh is `invalid_grant` too. The allowlist still applies to what it said then.
+ * - The provider is down or misconfigured: `temporarily_unavailable`, the grant kept.
+ *
+ * Cost: one to three HTTP calls to the provider per refresh of ours, which a client makes about
+ * once an hour per connected app (`ACCESS_TOKEN_TTL`): small, and the price of ending access at
+ * the next refresh. Access tokens already issued still live out their `ACCESS_TOKEN_TTL`.
  */
 export async function refreshUpstreamTokens(
   options: TokenExchangeCallbackOptions<Env>,
+  recheckSeconds = DEFAULT_UPSTREAM_RECHECK_SECONDS,
 ): Promise<TokenExchangeCallbackResult | undefined> {
   const props: unknown = options.props;
   if (!isProps(props) || !props.upstream) return undefined;
@@ -39,29 +85,50 @@ export async function refreshUpstreamTokens(
     });
   }
   const ready = await prepareUpstream(env, method);
-  if (ready instanceof ConfigurationProblem) {
-    throw new OAuthError('temporarily_unavailable', {
-      description: 'The identity provider is not available.',
-      statusCode: 503,
-    });
-  }
-  let tokens: Awaited<ReturnType<typeof ready.refresh>>;
+  if (ready instanceof ConfigurationProblem) throw unavailable();
+
+  const known = knownIdentity({ ...props, upstream: props.upstream });
+  const grantUserId = options.userId;
+  let recheck: UpstreamRecheck;
   try {
-    tokens = await ready.refresh(props.upstream);
+    recheck = await ready.recheck(known);
   } catch (error) {
     if (!(error instanceof TransientUpstreamError)) throw error;
     log('warn', 'upstream_refresh_failed', { provider: method.id, reason: error.message });
-    throw new OAuthError('temporarily_unavailable', {
-      description: 'The identity provider is not available.',
-      statusCode: 503,
-    });
+    throw unavailable();
   }
-  if (tokens === 'revoked') {
-    log('info', 'upstream_revoked', { provider: method.id, userId: props.userId });
-    throw new OAuthError('invalid_grant', {
-      description: 'Access at the identity provider was revoked: sign in again.',
-    });
+  const now = Math.floor(Date.now() / 1000);
+  let identity = known;
+  let checkedAt = props.upstreamCheckedAt ?? 0;
+  if (recheck.outcome === 'revoked') {
+    log('info', 'upstream_revoked', { provider: method.id, grantUserId, reason: recheck.reason });
+    throw endGrant('Access at the identity provider was revoked: sign in again.');
   }
-  const newProps: Props = { ...props, upstream: tokens };
+  if (recheck.outcome === 'unverifiable') {
+    // A grant made before this check existed has no time: it counts as too old.
+    if (now - checkedAt >= recheckSeconds) {
+      log('info', 'access_removed', {
+        provider: method.id,
+        grantUserId,
+        reason: 'provider could not be asked for UPSTREAM_RECHECK_SECONDS',
+      });
+      throw endGrant('The identity provider has not confirmed this account recently: sign in again.');
+    }
+  } else {
+    identity = recheck.identity;
+    checkedAt = now;
+  }
+  const decision = checkAllowlist(env, method.id, identity);
+  if (!decision.allowed) {
+    log('info', 'access_removed', { provider: method.id, grantUserId, reason: decision.reason });
+    throw endGrant('This account may no longer use this server.');
+  }
+  const newProps: Props = {
+    ...props,
+    email: identity.email ?? '',
+    name: identity.name,
+    upstream: identity.tokens,
+    upstreamCheckedAt: checkedAt,
+  };
   return { newProps, accessTokenProps: forAccessToken(newProps) };
 }

@@ -19,6 +19,7 @@ import { checkAllowlist } from './allowlist';
 import { configuredUpstream, prepareUpstream } from './methods';
 import { startPendingSignIn, takePendingSignIn } from './pending';
 import {
+  AccountRefused,
   ConfigurationProblem,
   type ReadyUpstream,
   SignInFailure,
@@ -239,6 +240,18 @@ async function finishSignIn(
     });
   } catch (error) {
     if (!(error instanceof SignInFailure)) throw error;
+    if (error instanceof AccountRefused) {
+      log('info', 'sign_in_refused', { provider: method.id, reason: error.reason });
+      return c.html(
+        <ErrorPage
+          title="This account may not use this server"
+          message={error.userMessage}
+          hint={error.hint}
+          action={backToApp('This account is not allowed to use this server.')}
+        />,
+        403,
+      );
+    }
     logFailure(method.id, error.reason);
     return c.html(
       <ErrorPage
@@ -258,7 +271,11 @@ async function finishSignIn(
   const user = userOf(method.id, identity);
   const decision = checkAllowlist(c.env, method.id, identity);
   if (!decision.allowed) {
-    log('info', 'sign_in_refused', { provider: method.id, userId: user.userId, reason: decision.reason });
+    log('info', 'sign_in_refused', {
+      provider: method.id,
+      grantUserId: await grantUserId(user.userId),
+      reason: decision.reason,
+    });
     const who = user.email || user.name;
     return c.html(
       <ErrorPage
@@ -276,17 +293,26 @@ async function finishSignIn(
   }
 
   await startSession(c, user);
-  log('info', 'sign_in', { provider: method.id, userId: user.userId });
+  const userId = await grantUserId(user.userId);
+  log('info', 'sign_in', { provider: method.id, grantUserId: userId });
   if (!original) return c.redirect(kept.returnTo ?? '/', 303);
 
-  const props: Props = { ...user, upstream: identity.tokens };
+  const props: Props = {
+    ...user,
+    upstream: identity.tokens,
+    upstreamCheckedAt: Math.floor(Date.now() / 1000),
+  };
   const { redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
     request: original,
-    userId: await grantUserId(user.userId),
+    userId,
     metadata: await grantMetadataFor(c.env, original),
     scope: original.scope,
     props,
   });
-  log('info', 'consent_given', { userId: user.userId, clientId: original.clientId, scope: original.scope });
+  log('info', 'consent_given', {
+    grantUserId: userId,
+    clientId: original.clientId,
+    scope: original.scope,
+  });
   return c.redirect(redirectTo, 302);
 }

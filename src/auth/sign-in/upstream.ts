@@ -12,9 +12,18 @@ export interface UpstreamIdentity {
   /** An email the provider vouches for (verified), or `null`. */
   email: string | null;
   name: string;
-  /** GitHub: the organizations the user belongs to (logins), for `ALLOWED_GITHUB_ORGS`. */
-  organizations?: string[];
+  /** GitHub: the organizations the user belongs to, for `ALLOWED_GITHUB_ORGS`. */
+  organizations?: UpstreamOrganization[];
   tokens: UpstreamTokens;
+}
+
+/**
+ * An organization at the provider. Its `id` never changes and is never reused; its `login` can be
+ * renamed, and a freed login registered by someone else.
+ */
+export interface UpstreamOrganization {
+  id: string;
+  login: string;
 }
 
 /** What the authorization request to the provider needs. */
@@ -45,9 +54,26 @@ export interface ReadyUpstream {
   authorizationUrl(redirect: UpstreamRedirect): string;
   /** Redeems the code of a successful callback and validates what came back. */
   finish(callback: UpstreamCallback): Promise<UpstreamIdentity>;
-  /** New tokens from the refresh token; `'revoked'` when the provider says the grant is gone for good. */
-  refresh(tokens: UpstreamTokens): Promise<UpstreamTokens | 'revoked'>;
+  /**
+   * At a refresh of one of our grants: asks the provider who the user `known` (what the grant
+   * holds) is now, renewing the provider's access token first when it has expired or is about to.
+   * Throws {@link TransientUpstreamError} when the provider did not answer (network, timeout, 5xx).
+   */
+  recheck(known: UpstreamIdentity): Promise<UpstreamRecheck>;
 }
+
+/** What asking the provider about a grant's user at a refresh found. */
+export type UpstreamRecheck =
+  /** The provider vouched for the user again: who they are now, with its tokens (maybe renewed). */
+  | { outcome: 'current'; identity: UpstreamIdentity }
+  /** The provider refused (401, `invalid_grant`, another user): access there is gone for good. */
+  | { outcome: 'revoked'; reason: string }
+  /**
+   * Nothing to ask with: the access token has expired and there is no refresh token, or there is
+   * neither a refresh token nor a UserInfo endpoint. The grant lives on only for
+   * `UPSTREAM_RECHECK_SECONDS` after the provider last vouched for the user.
+   */
+  | { outcome: 'unverifiable' };
 
 /**
  * One upstream sign-in method, chosen by configuration. `configured` says whether any of its
@@ -82,6 +108,21 @@ export class SignInFailure extends Error {
     readonly transient = false,
   ) {
     super(reason);
+  }
+}
+
+/**
+ * The provider signed the user in, but this server's rules for that provider refuse the account
+ * (GitHub: no verified primary email; OIDC: another hosted domain). The page says "this account
+ * may not use this server", as the allowlist's does, with `hint` saying what would change that.
+ */
+export class AccountRefused extends SignInFailure {
+  constructor(
+    reason: string,
+    userMessage: string,
+    readonly hint: string,
+  ) {
+    super(reason, userMessage);
   }
 }
 
@@ -127,4 +168,9 @@ const REFRESH_MARGIN_SECONDS = 60;
 /** Whether an upstream access token has expired or is about to (unknown expiry: no). */
 export function expiresSoon(tokens: UpstreamTokens, now = Date.now()): boolean {
   return tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_SECONDS <= now / 1000;
+}
+
+/** Whether an upstream access token has expired, so the provider would refuse it (unknown expiry: no). */
+export function hasExpired(tokens: UpstreamTokens, now = Date.now()): boolean {
+  return tokens.expiresAt !== undefined && tokens.expiresAt <= now / 1000;
 }

@@ -13,7 +13,8 @@ export interface GithubUser {
   login: string;
   name: string | null;
   emails: Array<{ email: string; primary: boolean; verified: boolean }>;
-  orgs: string[];
+  /** GitHub answers an organization's id with its login: the id never changes, the login can. */
+  orgs: Array<{ id: number; login: string }>;
 }
 
 export interface GithubStandIn {
@@ -129,7 +130,7 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
         json(
           res,
           200,
-          user.orgs.map((login, index) => ({ login, id: 1000 + index })),
+          user.orgs.map(({ id, login }) => ({ login, id })),
         );
         return;
       }

@@ -17,6 +17,13 @@ export interface TestOpenIdProvider {
   refreshGrants: () => number;
   /** Revokes every refresh token issued so far, as a user who removes the app at the provider. */
   revokeRefreshTokens: () => Promise<number>;
+  /**
+   * From now on, sign-ins as `login` get no refresh token and an access token for an hour: what
+   * Google issues by default (without `access_type=offline`).
+   */
+  withoutRefreshTokens: (login: string) => void;
+  /** Deletes the account `login`, as an administrator who deprovisions a user: its tokens stop working. */
+  removeAccount: (login: string) => void;
   close: () => Promise<void>;
 }
 
@@ -54,6 +61,8 @@ export async function startOpenIdProvider(): Promise<TestOpenIdProvider> {
   const clientSecret = 'test-client-secret-for-the-mcp-server';
   let refreshes = 0;
   const refreshTokens = new Set<string>();
+  const withoutRefresh = new Set<string>();
+  const removed = new Set<string>();
   let provider: Provider | undefined;
 
   return {
@@ -72,16 +81,18 @@ export async function startOpenIdProvider(): Promise<TestOpenIdProvider> {
             token_endpoint_auth_method: 'client_secret_basic',
           },
         ],
-        findAccount: (_ctx, id) => accountFor(id),
+        findAccount: (_ctx, id) => (removed.has(id) ? undefined : accountFor(id)),
         claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
         features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
         // Refresh tokens without `offline_access`, as Google (access_type=offline), Okta and
         // Keycloak can be set up to issue them.
-        issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+        issueRefreshToken: async (_ctx, client, code) =>
+          client.grantTypeAllowed('refresh_token') && !withoutRefresh.has(code.accountId ?? ''),
         // Shorter than the server's 60-second refresh margin: by the time a client refreshes,
         // the provider's access token counts as expired, so every refresh of ours refreshes it.
+        // An hour, as Google's, for the logins that get no refresh token.
         ttl: {
-          AccessToken: 30,
+          AccessToken: (_ctx, token) => (withoutRefresh.has(token.accountId ?? '') ? 3600 : 30),
           IdToken: 300,
           RefreshToken: 3600,
           Grant: 3600,
@@ -98,6 +109,12 @@ export async function startOpenIdProvider(): Promise<TestOpenIdProvider> {
       handler = provider.callback();
     },
     refreshGrants: () => refreshes,
+    withoutRefreshTokens: (login) => {
+      withoutRefresh.add(login);
+    },
+    removeAccount: (login) => {
+      removed.add(login);
+    },
     async revokeRefreshTokens() {
       let revoked = 0;
       for (const jti of refreshTokens) {
