@@ -16,6 +16,7 @@ import {
   type Tokens,
   tokenRequest,
 } from './support/oauth';
+import { OFF_ORIGIN_RETURN_TOS, resolvedOrigin } from './support/return-to';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 
@@ -248,6 +249,27 @@ describe('sign-in form', () => {
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe('/');
   });
+
+  it.each(OFF_ORIGIN_RETURN_TOS)(
+    'never returns to another host with return_to %j, signing in or signed in',
+    async (returnTo) => {
+      const browser = new Browser();
+      const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+      const signedIn = await browser.postForm('/signin', {
+        csrf,
+        return_to: returnTo,
+        email: 'ada@example.com',
+        password: 'pw',
+      });
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.get('Location')).toBe('/');
+      // Signed in, GET /signin answers at once with the redirect: no page in between.
+      const again = await browser.get(`/signin?return_to=${encodeURIComponent(returnTo)}`);
+      expect(again.status).toBe(303);
+      expect(again.headers.get('Location')).toBe('/');
+      expect(resolvedOrigin(again.headers.get('Location'), ORIGIN)).toBe(ORIGIN);
+    },
+  );
 });
 
 describe('tokens', () => {

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
-import { Browser, type Fetcher } from './support/browser';
+import { Browser, type Fetcher, ORIGIN } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
 import {
   authorizePath,
@@ -13,6 +13,7 @@ import {
   redirectOf,
   registerClient,
 } from './support/oauth';
+import { OFF_ORIGIN_RETURN_TOS, resolvedOrigin } from './support/return-to';
 
 // The identity provider is the one thing outside the machine, so only its HTTP is faked here
 // (test/support/fake-oidc.ts): `fetch` to https://idp.test answers discovery, JWKS and token
@@ -210,8 +211,8 @@ describe('OIDC sign-in during an authorization', () => {
 });
 
 describe('OIDC sign-in from the start page (not part of an authorization)', () => {
-  async function start(browser: Browser) {
-    const response = await browser.get('/signin/oidc?return_to=%2F');
+  async function start(browser: Browser, returnTo = '/') {
+    const response = await browser.get(`/signin/oidc?return_to=${encodeURIComponent(returnTo)}`);
     expect(response.status).toBe(303);
     const providerUrl = new URL(response.headers.get('Location') ?? '');
     idp.nonce = providerUrl.searchParams.get('nonce') ?? '';
@@ -234,6 +235,19 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
     expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
     expect((await callback(browser, { code: 'the-code', state })).status).toBe(400);
   });
+
+  it.each(OFF_ORIGIN_RETURN_TOS)(
+    'with return_to %j, the sign-in keeps / and the callback returns there, on this server',
+    async (returnTo) => {
+      const browser = new Browser(undefined, workerWith(oidcEnv()));
+      const state = await start(browser, returnTo);
+      const done = await callback(browser, { code: 'the-code', state });
+      expect(done.status).toBe(303);
+      expect(done.headers.get('Location')).toBe('/');
+      expect(resolvedOrigin(done.headers.get('Location'), ORIGIN)).toBe(ORIGIN);
+      expect(browser.cookies.has('__Host-session')).toBe(true);
+    },
+  );
 
   it('refuses its state after 10 minutes', async () => {
     const browser = new Browser(undefined, workerWith(oidcEnv()));
