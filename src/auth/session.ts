@@ -141,7 +141,23 @@ export function csrfToken(c: AppContext): string {
 export function isSameSiteForm(c: AppContext, formToken: unknown): boolean {
   if (isCrossSite(c)) return false;
   const cookie = getCookie(c, CSRF_COOKIE, 'host');
-  return typeof formToken === 'string' && cookie !== undefined && cookie.length > 0 && formToken === cookie;
+  return (
+    typeof formToken === 'string' &&
+    cookie !== undefined &&
+    cookie.length > 0 &&
+    sameSecret(formToken, cookie)
+  );
+}
+
+/**
+ * Whether two secrets are equal, in time that does not depend on where they differ (Workers'
+ * `crypto.subtle.timingSafeEqual`), as the HMAC checks above are. Only the length can show, and
+ * a CSRF token's length is no secret: it is always 43 characters.
+ */
+function sameSecret(given: string, expected: string): boolean {
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }
 
 /**
