@@ -236,6 +236,34 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
     expect((await callback(browser, { code: 'the-code', state })).status).toBe(400);
   });
 
+  it('a callback with another state ends the pending sign-in: its cookie is removed, the right state then refused', async () => {
+    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const state = await start(browser);
+    const wrong = await callback(browser, { code: 'the-code', state: `${state}x` });
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers.getSetCookie().join('\n')).toMatch(/__Host-upstream-signin=; Max-Age=0/);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+    const late = await callback(browser, { code: 'the-code', state });
+    expect(late.status).toBe(400);
+    expect(await late.text()).toContain('This sign-in has expired');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('a callback for another method, or with a tampered cookie, removes the cookie too', async () => {
+    const fetcher = workerWith(oidcEnv({ GITHUB_CLIENT_ID: 'gh', GITHUB_CLIENT_SECRET: 'gh-secret' }));
+    const browser = new Browser(undefined, fetcher);
+    const state = await start(browser);
+    const github = await browser.get(`/signin/github/callback?${new URLSearchParams({ code: 'c', state })}`);
+    expect(github.status).toBe(400);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+
+    await start(browser);
+    const [data = ''] = (browser.cookies.get('__Host-upstream-signin') ?? '').split('.');
+    browser.cookies.set('__Host-upstream-signin', `${data}.AAAA`);
+    expect((await callback(browser, { code: 'the-code', state })).status).toBe(400);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+  });
+
   it.each(OFF_ORIGIN_RETURN_TOS)(
     'with return_to %j, the sign-in keeps / and the callback returns there, on this server',
     async (returnTo) => {
