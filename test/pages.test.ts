@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
 import { Browser, type Fetcher, hiddenField, send } from './support/browser';
-import { authorizePath, pkce, registerClient } from './support/oauth';
+import { authorizePath, consentFormOf, pkce, registerClient } from './support/oauth';
+import { workerWith } from './support/worker';
 
 const PUBLIC_ORIGIN = 'https://mcp.example.com';
 
@@ -151,6 +152,61 @@ describe('demo sign-in on a public host', () => {
     const consent = await browser.get(path);
     expect(await consent.text()).toContain('to use this server as you?');
   });
+});
+
+describe('a demo session after the demo sign-in is turned off', () => {
+  /** A browser on the public host, signed in with the demo method while it was on, with an app connected. */
+  async function demoSessionWithAnApp(): Promise<{ cookies: Map<string, string>; path: string }> {
+    const browser = new Browser(PUBLIC_ORIGIN, withDemoSignIn);
+    const client = await registerClient({ client_name: 'Demo-era app' });
+    const path = authorizePath(client, (await pkce()).challenge, { resource: PUBLIC_ORIGIN });
+    const html = await (await browser.get(path)).text();
+    await browser.postForm('/signin', {
+      csrf: hiddenField(html, 'csrf'),
+      return_to: path,
+      email: 'ada@example.com',
+      password: 'pw',
+    });
+    const consent = await (await browser.get(path)).text();
+    const approved = await browser.postForm('/authorize', {
+      ...consentFormOf(consent),
+      scope: 'mcp',
+      decision: 'approve',
+    });
+    expect(approved.status).toBe(302);
+    const account = await browser.get('/account');
+    expect(account.status).toBe(200);
+    expect(await account.text()).toContain('Demo-era app');
+    return { cookies: browser.cookies, path };
+  }
+
+  it.each([
+    ['DEMO_SIGN_IN unset', workerWith({ DEMO_SIGN_IN: undefined })],
+    ['DEMO_SIGN_IN=false', workerWith({ DEMO_SIGN_IN: 'false' })],
+  ])(
+    'with %s it is no session: /authorize asks to sign in, /account shows no app',
+    async (_name, fetcher) => {
+      const { cookies, path } = await demoSessionWithAnApp();
+      const browser = new Browser(PUBLIC_ORIGIN, fetcher);
+      for (const [name, value] of cookies) browser.cookies.set(name, value);
+      expect(browser.cookies.has('__Host-session')).toBe(true);
+
+      const authorize = await browser.get(path);
+      const html = await authorize.text();
+      expect(authorize.status).toBe(200);
+      expect(html).toContain('No sign-in method is configured');
+      expect(html).not.toContain('to use this server as you?');
+
+      const account = await browser.get('/account');
+      expect(account.status).toBe(303);
+      expect(account.headers.get('Location')).toBe('/signin?return_to=%2Faccount');
+
+      const landing = await (await browser.get('/')).text();
+      expect(landing).not.toContain('ada@example.com');
+      const signin = await browser.get('/signin?return_to=%2Faccount');
+      expect(signin.status).toBe(200);
+    },
+  );
 });
 
 describe('session', () => {

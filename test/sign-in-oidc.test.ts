@@ -277,6 +277,22 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
     },
   );
 
+  it('its session stops counting once OIDC is no longer configured: signed out on every page', async () => {
+    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const state = await start(browser);
+    expect((await callback(browser, { code: 'the-code', state })).status).toBe(303);
+    expect(await (await browser.get('/')).text()).toContain('ada@example.com');
+    expect((await browser.get('/account')).status).toBe(200);
+
+    const unconfigured = new Browser(undefined, workerWith({ ...env } as AppEnv));
+    for (const [name, value] of browser.cookies) unconfigured.cookies.set(name, value);
+    expect(await (await unconfigured.get('/')).text()).not.toContain('ada@example.com');
+    const account = await unconfigured.get('/account');
+    expect(account.status).toBe(303);
+    expect(account.headers.get('Location')).toBe('/signin?return_to=%2Faccount');
+    expect((await unconfigured.get('/signin?return_to=%2Faccount')).status).toBe(200);
+  });
+
   it('refuses its state after 10 minutes', async () => {
     const browser = new Browser(undefined, workerWith(oidcEnv()));
     const state = await start(browser);

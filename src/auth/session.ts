@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { fromBase64Url, randomToken, toBase64Url } from '../lib/base64url';
 import type { AppEnv } from './env';
 import { type SignedInUser, signedInUser } from './props';
+import { isSignInMethodEnabled } from './sign-in/methods';
 
 /** How long a browser stays signed in. */
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -78,7 +79,12 @@ export async function verifyFor(
   return verify(await sessionKey(env), `${purpose}.${data}`, signature);
 }
 
-/** The signed-in user of this browser, or `null` (no cookie, bad signature, or expired). */
+/**
+ * The signed-in user of this browser, or `null`: no cookie, a bad signature, expired, or made by
+ * a sign-in method that is off now (the demo sign-in turned off, a provider no longer
+ * configured). Every page reads the session here, so turning a method off signs out everyone it
+ * signed in, at once rather than when their cookies expire.
+ */
 export async function readSession(c: AppContext): Promise<SignedInUser | null> {
   const cookie = getCookie(c, SESSION_COOKIE, 'host');
   if (!cookie) return null;
@@ -90,6 +96,7 @@ export async function readSession(c: AppContext): Promise<SignedInUser | null> {
   try {
     const payload = JSON.parse(new TextDecoder().decode(json)) as SessionPayload;
     if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) return null;
+    if (!isSignInMethodEnabled(c.env, new URL(c.req.url), payload.provider)) return null;
     return signedInUser(payload);
   } catch {
     return null;
