@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, send } from './support/browser';
 import { failingDurableObjects, failingKv } from './support/faults';
-import { mcpPost, modernRequest } from './support/mcp';
+import { mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   approvedCode,
   authorizePath,
@@ -11,6 +11,7 @@ import {
   consentPage,
   exchangeCode,
   pkce,
+  redirectOf,
   refreshWith,
   registerClient,
   signIn,
@@ -116,6 +117,36 @@ describe('a failing KV', () => {
     const { fetcher } = kvFailing((operation, key) => operation === 'get' && key.startsWith('token:'));
     const { body, headers } = modernRequest('tools/list');
     await expectJson503(await mcpPost(body, { token: tokens.access_token, headers, fetcher }));
+  });
+
+  it('a remembered consent redeemed while its replacement mark cannot be read: still 200, the earlier grant kept', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const first = await pkce();
+    const path = authorizePath(client, first.challenge);
+    await signIn(browser, path, `fault-replace-${crypto.randomUUID()}@example.com`);
+    const { handle, offer } = await consentPage(browser, path);
+    const approved = await browser.postForm('/authorize', {
+      handle,
+      offer,
+      scope: 'mcp',
+      decision: 'approve',
+      remember: 'yes',
+    });
+    const firstCode = redirectOf(approved).searchParams.get('code') ?? '';
+    const earlier = (await (await exchangeCode(client, firstCode, first.verifier)).json()) as Tokens;
+
+    const second = await pkce();
+    const skipped = await browser.get(authorizePath(client, second.challenge));
+    const secondCode = redirectOf(skipped).searchParams.get('code') ?? '';
+    const { kv, fetcher } = kvFailing(
+      (operation, key) => operation === 'get' && key.startsWith('grant-replaces:'),
+    );
+    const response = await exchangeCode(client, secondCode, second.verifier, fetcher);
+    expect(kv.failed).toEqual([expect.stringMatching(/^get grant-replaces:/)]);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Tokens).access_token).toBeTruthy();
+    expect(await tokenStatus(earlier.access_token)).toBe(200);
   });
 
   it('sign-in: a failed session-key read is our 503 page, not signed in', async () => {

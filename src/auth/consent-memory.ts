@@ -10,6 +10,7 @@ import { toBase64Url } from '../lib/base64url';
 import { log } from '../lib/log';
 import type { GrantMetadata } from './connected-apps';
 import type { AppEnv } from './env';
+import { replaceEarlierGrantsOnRedeem } from './grant-replacement';
 import { grantUserId } from './grant-user';
 import { type SignedInUser, signedInUser } from './props';
 import { scopesToGrant } from './scopes';
@@ -89,6 +90,12 @@ export async function isConsentRemembered(
  * ({@link isConsentRemembered}): completed without the consent page, with the scopes requested
  * (the baseline included), or handed to the identity provider first as after Allow. `null` when
  * the page must be shown, including when the app asks for it with `prompt=consent`.
+ *
+ * Unlike Allow on the consent page, it revokes none of the app's earlier grants when it issues
+ * the code (`revokeExistingGrants: false`, here and after the provider): they go when the app
+ * redeems it (src/auth/grant-replacement.ts). No click of the user's starts this: any site can
+ * send the browser to `/authorize` for a remembered app with a `state` and PKCE of its own, and
+ * the library's default would revoke the user's live grant for a code that nobody redeems.
  */
 export async function completeRememberedConsent(
   c: Context<{ Bindings: AppEnv }>,
@@ -105,10 +112,13 @@ export async function completeRememberedConsent(
   const approved: AuthRequest = { ...request, scope };
   log('info', 'consent_remembered', { userId: user.userId, clientId: request.clientId, scope });
   if (upstream) {
-    return beginUpstreamAuthorization(c, upstream.method, upstream.ready, {
-      request: approved,
-      headers: new Headers(),
-    });
+    return beginUpstreamAuthorization(
+      c,
+      upstream.method,
+      upstream.ready,
+      { request: approved, headers: new Headers() },
+      { remembered: true },
+    );
   }
   let redirectTo: string;
   try {
@@ -119,11 +129,13 @@ export async function completeRememberedConsent(
       metadata,
       scope,
       props: signedInUser(user),
+      revokeExistingGrants: false,
     }));
   } catch (error) {
     if (error instanceof AuthorizationError) return null; // show the page, which explains
     throw error;
   }
+  await replaceEarlierGrantsOnRedeem(c.env.OAUTH_KV, redirectTo);
   return new Response(null, {
     status: 302,
     headers: { Location: redirectTo, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },

@@ -1,14 +1,15 @@
-import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
+import type { OAuthAuthorizationServer, OAuthHelpers } from '@cloudflare/workers-oauth-provider';
 import { log } from '../lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
 import { redeemOnce } from './code-redemption';
 import type { AppEnv } from './env';
 import { grantOfToken } from './grant-activity';
+import { retireReplacedGrants } from './grant-replacement';
 
 /**
  * `POST /oauth/token` (code, refresh, RFC 7009 revocation): the per-client rate limit, a code
- * redeemed once even in parallel (src/auth/code-redemption.ts), the library's answer, and the
- * audit event. A client this server no longer knows gets the library's 401 `invalid_client`, on
+ * redeemed once even in parallel (src/auth/code-redemption.ts), the library's answer, the audit
+ * event, and for a remembered consent's code the earlier grants it replaces (src/auth/grant-replacement.ts). A client this server no longer knows gets the library's 401 `invalid_client`, on
  * which hosted clients (Claude) register again.
  */
 export async function serveTokenEndpoint(
@@ -25,7 +26,29 @@ export async function serveTokenEndpoint(
     authorizationServer.getOAuthApi(env).revokeGrant(grantId, userId);
   const response = summary.code ? await redeemOnce(summary.code, env, answer, revokeGrant) : await answer();
   await auditTokenResponse(summary, response);
+  if (summary.code && summary.grant && response.status === 200) {
+    await retireReplaced(authorizationServer.getOAuthApi(env), env.OAUTH_KV, summary.grant);
+  }
   return response;
+}
+
+/**
+ * A redeemed code of a remembered consent: the earlier grants its grant replaces go now that the
+ * app holds the new one (src/auth/grant-replacement.ts). The tokens are issued already, so a
+ * failure is logged and leaves those grants, never a failed token response.
+ */
+async function retireReplaced(
+  oauth: OAuthHelpers,
+  kv: KVNamespace,
+  grant: { userId: string; grantId: string },
+): Promise<void> {
+  try {
+    const count = await retireReplacedGrants(oauth, kv, grant);
+    if (count > 0)
+      log('info', 'grants_replaced', { grantUserId: grant.userId, grantId: grant.grantId, count });
+  } catch (error) {
+    log('warn', 'grant_replacement_failed', { grantId: grant.grantId, error: String(error) });
+  }
 }
 
 /**

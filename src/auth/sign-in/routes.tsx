@@ -12,6 +12,7 @@ import { safeReturnTo } from '../../lib/return-to';
 import { ErrorPage } from '../../pages/error';
 import { grantMetadataFor } from '../connected-apps';
 import type { AppEnv } from '../env';
+import { replaceEarlierGrantsOnRedeem } from '../grant-replacement';
 import { grantUserId } from '../grant-user';
 import type { Props, SignedInUser } from '../props';
 import { startSession } from '../session';
@@ -40,6 +41,11 @@ export interface UpstreamData {
   method: UpstreamId;
   verifier: string;
   nonce: string;
+  /**
+   * A remembered consent, not an Allow: the app's earlier grants go when the new code is
+   * redeemed, not now (src/auth/grant-replacement.ts).
+   */
+  remembered?: true;
 }
 
 /** Our callback at the provider, the URL to register there: `<origin>/signin/<id>/callback`. */
@@ -84,10 +90,11 @@ export async function beginUpstreamAuthorization(
   method: UpstreamMethod,
   ready: ReadyUpstream,
   approved: ApprovedConsent,
+  options: { remembered?: true } = {},
 ): Promise<Response> {
   const verifier = oauth.generateRandomCodeVerifier();
   const nonce = oauth.generateRandomNonce();
-  const data: UpstreamData = { method: method.id, verifier, nonce };
+  const data: UpstreamData = { method: method.id, verifier, nonce, ...options };
   const { state, headers } = await c.env.OAUTH_PROVIDER.beginUpstream(approved.request, {
     data,
     headers: approved.headers,
@@ -280,13 +287,16 @@ async function finishSignIn(
   if (!original) return c.redirect(kept.returnTo ?? '/', 303);
 
   const props: Props = { ...user, upstream: identity.tokens };
+  const remembered = resumed?.data?.remembered === true;
   const { redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
     request: original,
     userId: await grantUserId(user.userId),
     metadata: await grantMetadataFor(c.env, original),
     scope: original.scope,
     props,
+    revokeExistingGrants: !remembered,
   });
+  if (remembered) await replaceEarlierGrantsOnRedeem(c.env.OAUTH_KV, redirectTo);
   log('info', 'consent_given', { userId: user.userId, clientId: original.clientId, scope: original.scope });
   return c.redirect(redirectTo, 302);
 }
