@@ -152,11 +152,14 @@ describe('a failing KV', () => {
   it('sign-in: a failed session-key read is our 503 page, not signed in', async () => {
     const browser = new Browser();
     const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
-    const { fetcher } = kvFailing(() => true);
+    // Without SESSION_SECRET (on a loopback host) the key is read from KV, once per isolate: it may be cached.
+    const fetcher = workerWith({
+      OAUTH_KV: failingKv(bindings.OAUTH_KV, () => true),
+      SESSION_SECRET: undefined,
+    });
     const failing = new Browser(browser.origin, fetcher);
     for (const [name, value] of browser.cookies) failing.cookies.set(name, value);
     const response = await failing.postForm('/signin', { csrf, email: 'ada@example.com', password: 'pw' });
-    // With SESSION_SECRET unset the key is read from KV, once per isolate: it may be cached.
     expect([303, 503]).toContain(response.status);
     if (response.status === 503) {
       expect(await response.text()).toContain('Temporarily unavailable');

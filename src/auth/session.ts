@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { fromBase64Url, randomToken, toBase64Url } from '../lib/base64url';
+import { isLoopbackHostname } from '../lib/hosts';
 import type { AppEnv } from './env';
 import { type SignedInUser, signedInUser } from './props';
 import { isSignInMethodEnabled } from './sign-in/methods';
@@ -22,9 +23,21 @@ const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /**
- * The HMAC key that signs session cookies: `SESSION_SECRET` when set, otherwise a random
- * secret created on first use and kept in KV, so neither local development nor a first deploy
- * needs a secret configured.
+ * What keeps this request's host from signing sessions, or `null`. A public host needs
+ * `SESSION_SECRET`: the random key {@link sessionKey} otherwise keeps in KV is for `wrangler dev`
+ * only, since anyone who can read the KV namespace could forge sessions with it, and two isolates
+ * can create different ones at once. Checked before any route runs (src/index.ts, and
+ * src/auth/app.tsx for our pages), so that a deployment without it says so at its first request.
+ */
+export function sessionSecretProblem(env: AppEnv, url: URL): string | null {
+  if (env.SESSION_SECRET || isLoopbackHostname(url.hostname)) return null;
+  return 'SESSION_SECRET is not set. On a public host it signs the sessions: set a random value with `npx wrangler secret put SESSION_SECRET` (for example the output of `openssl rand -base64 32`).';
+}
+
+/**
+ * The HMAC key that signs session cookies: `SESSION_SECRET` when set, otherwise a random secret
+ * created on first use and kept in KV, so local development needs no secret configured. Only a
+ * loopback host gets this far without `SESSION_SECRET` ({@link sessionSecretProblem}).
  */
 export function sessionKey(env: AppEnv): Promise<CryptoKey> {
   const configured = env.SESSION_SECRET;
