@@ -14,6 +14,10 @@ export default defineConfig({
       // one address: the product's limiters are raised here. test/rate-limits.test.ts swaps in
       // LOW_LIMITER (2 per minute) to reach a limit in a few requests.
       miniflare: {
+        // A public host needs SESSION_SECRET (src/auth/session.ts), and the tests use one
+        // (https://mcp.example.com). test/pages.test.ts removes it to see the error, and
+        // test/faults.test.ts to reach the key kept in KV on a loopback host.
+        bindings: { SESSION_SECRET: 'test-session-secret-not-for-production-0123456789' },
         ratelimits: {
           ...Object.fromEntries(
             [

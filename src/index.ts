@@ -1,6 +1,7 @@
 import { pages } from './auth/app';
 import type { AppEnv } from './auth/env';
 import { serveRegistration } from './auth/registration';
+import { sessionSecretProblem } from './auth/session';
 import { serveTokenEndpoint } from './auth/token-endpoint';
 import { isLoopbackHostname } from './lib/hosts';
 import { withKeyLimit } from './lib/kv-key-limit';
@@ -50,6 +51,16 @@ function guardedKv(kv: KVNamespace): KVNamespace {
   return guarded;
 }
 
+/** Whether the MCP routes or the OAuth library serve `path` below; everything else is one of our pages. */
+function isProtocolPath(path: string): boolean {
+  return (
+    mcpEndpointOf(path) !== null ||
+    path === PROTECTED_RESOURCE_METADATA ||
+    path.startsWith(`${PROTECTED_RESOURCE_METADATA}/`) ||
+    AUTHORIZATION_SERVER_PATHS.has(path)
+  );
+}
+
 async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   if (url.protocol !== 'https:' && !isLoopbackHostname(url.hostname)) {
@@ -69,6 +80,10 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
   // `env` is shared by every request of an isolate: the helpers go on a copy.
   const guarded: AppEnv = { ...env, OAUTH_KV: guardedKv(env.OAUTH_KV) };
   try {
+    // A public host needs SESSION_SECRET: without it a 500 that says how to set it, before any
+    // route runs. Our pages check it themselves, to say it with a page (src/auth/app.tsx).
+    const missingSecret = isProtocolPath(url.pathname) ? sessionSecretProblem(env, url) : null;
+    if (missingSecret) throw new ConfigurationError(missingSecret);
     const auth = authorizationFor(url.origin, tokenLifetimes(env));
     if (endpoint) {
       const resourceServer = endpoint === '/mcp' ? auth.resourceServers.mcp : auth.resourceServers.sse;

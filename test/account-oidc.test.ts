@@ -3,15 +3,19 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
-import { Browser, hiddenField } from './support/browser';
+import { Browser, type Fetcher, hiddenField } from './support/browser';
 import { FakeOidcProvider } from './support/fake-oidc';
+import { tokenStatus } from './support/mcp';
 import {
   authorizePath,
   consentFormOf,
+  exchangeCode,
   pkce,
   type RegisteredClient,
   redirectOf,
+  refreshWith,
   registerClient,
+  type Tokens,
 } from './support/oauth';
 
 // Remembered consent and connected apps for a user who signs in through an identity provider
@@ -66,9 +70,10 @@ async function throughProvider(browser: Browser, redirect: Response): Promise<UR
 
 /** An authorization of `client`; answers the consent page with Allow when it shows. */
 async function authorize(browser: Browser, client: RegisteredClient, options: { remember?: boolean } = {}) {
-  const { challenge } = await pkce();
+  const { verifier, challenge } = await pkce();
   const page = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=oidc`);
-  if (page.status === 302) return { consentShown: false, callback: await throughProvider(browser, page) };
+  if (page.status === 302)
+    return { consentShown: false, verifier, callback: await throughProvider(browser, page) };
   const html = await page.text();
   expect(page.status, html).toBe(200);
   const fields: Record<string, string> = {
@@ -80,7 +85,17 @@ async function authorize(browser: Browser, client: RegisteredClient, options: { 
   if (options.remember) fields.remember = 'yes';
   const approved = await browser.postForm('/authorize', fields);
   expect(approved.status).toBe(302);
-  return { consentShown: true, html, callback: await throughProvider(browser, approved) };
+  return { consentShown: true, html, verifier, callback: await throughProvider(browser, approved) };
+}
+
+/** The whole flow for a new app with "remember" ticked, the code redeemed: the app's tokens. */
+async function connectRemembered(browser: Browser, fetcher: Fetcher, client: RegisteredClient) {
+  await authorize(browser, client); // signs in: the first consent page has no "remember"
+  const remembered = await authorize(browser, client, { remember: true });
+  const code = remembered.callback.searchParams.get('code') ?? '';
+  const exchanged = await exchangeCode(client, code, remembered.verifier, fetcher);
+  expect(exchanged.status).toBe(200);
+  return (await exchanged.json()) as Tokens;
 }
 
 describe('a user who signs in through OIDC', () => {
@@ -104,6 +119,9 @@ describe('a user who signs in through OIDC', () => {
     expect(third.consentShown).toBe(false);
     expect(third.callback.searchParams.get('code')).toBeTruthy();
     expect(third.callback.searchParams.get('state')).toBe('state-123');
+    // The app redeems it, which retires the second authorization's grant (kept until then).
+    const code = third.callback.searchParams.get('code') ?? '';
+    expect((await exchangeCode(client, code, third.verifier, fetcher)).status).toBe(200);
 
     // The account page lists it (the name from the client record), remembered in this browser.
     const account = await browser.get('/account');
@@ -119,5 +137,21 @@ describe('a user who signs in through OIDC', () => {
     });
     expect(revoked.status).toBe(303);
     expect((await authorize(browser, client)).consentShown).toBe(true);
+  });
+
+  it("a remembered re-authorization through the provider, never redeemed, leaves the app's tokens working", async () => {
+    const fetcher = (request: Request) => worker.fetch(request, vars, createExecutionContext());
+    const browser = new Browser(undefined, fetcher);
+    const client = await registerClient({ client_name: 'OIDC victim app' });
+    const tokens = await connectRemembered(browser, fetcher, client);
+    expect(await tokenStatus(tokens.access_token)).toBe(200);
+
+    // Another site starts the remembered authorization; it runs through the provider to a code
+    // at the app's redirect URI, which the app never redeems.
+    const forced = await authorize(browser, client);
+    expect(forced.consentShown).toBe(false);
+    expect(forced.callback.searchParams.get('code')).toBeTruthy();
+    expect(await tokenStatus(tokens.access_token)).toBe(200);
+    expect((await refreshWith(client, tokens.refresh_token, fetcher)).status).toBe(200);
   });
 });

@@ -145,6 +145,11 @@ function cardOf(html: string, name: string): string {
   return card;
 }
 
+/** The grant id in a token the library issued (`userId:grantId:secret`). */
+function grantOf(token: string): string {
+  return token.split(':')[1] ?? '';
+}
+
 function revoke(browser: Browser, csrf: string, grant: string, headers: HeadersInit = {}) {
   return browser.postForm('/account/revoke', { csrf, grant }, headers);
 }
@@ -435,6 +440,58 @@ describe('remembered consent', () => {
     // The new grant replaced the old one (the library revokes earlier grants of the same app).
     expect(await tokenStatus(first.tokens.access_token)).toBe(401);
     expect(grantIds(await accountPage(browser))).toHaveLength(1);
+  });
+
+  it("a remembered re-authorization started by another site, never redeemed, leaves the app's tokens working", async () => {
+    const browser = await signedIn(uniqueEmail('forced'));
+    const app = await connectApp(browser, 'Victim app', { remember: true });
+    // Another site sends the browser to /authorize for the remembered app, with its own state
+    // and PKCE: a top-level navigation, so the browser sends its cookies (SameSite=Lax).
+    const { challenge } = await pkce();
+    const forced = await browser.get(authorizePath(app.client, challenge, { state: 'attacker-state' }), {
+      'Sec-Fetch-Site': 'cross-site',
+      'Sec-Fetch-Mode': 'navigate',
+    });
+    const code = redirectOf(forced).searchParams.get('code');
+    expect(code).toBeTruthy();
+    // The app never redeems that code: its grant and tokens are as they were.
+    expect(await tokenStatus(app.tokens.access_token)).toBe(200);
+    const refreshed = await refresh(app);
+    expect(refreshed.status).toBe(200);
+    const next = (await refreshed.json()) as Tokens;
+    expect(await tokenStatus(next.access_token)).toBe(200);
+    expect(grantIds(await accountPage(browser))).toContain(grantOf(app.tokens.access_token));
+  });
+
+  it('the app redeeming a remembered re-authorization retires its earlier grant then, not before', async () => {
+    const browser = await signedIn(uniqueEmail('redeemed'));
+    const first = await connectApp(browser, 'Reconnecting app', { remember: true });
+    const { verifier, challenge } = await pkce();
+    const skipped = await browser.get(authorizePath(first.client, challenge));
+    const code = redirectOf(skipped).searchParams.get('code') ?? '';
+    expect(await tokenStatus(first.tokens.access_token)).toBe(200);
+    const exchanged = await exchangeCode(first.client, code, verifier);
+    expect(exchanged.status).toBe(200);
+    const second = (await exchanged.json()) as Tokens;
+    expect(await tokenStatus(second.access_token)).toBe(200);
+    expect(await tokenStatus(first.tokens.access_token)).toBe(401);
+    expect((await refresh(first)).status).toBe(400);
+    expect(grantIds(await accountPage(browser))).toEqual([grantOf(second.access_token)]);
+  });
+
+  it("Allow on the consent page still replaces the app's earlier grant at once, before any redemption", async () => {
+    const browser = await signedIn(uniqueEmail('allowed'));
+    const first = await connectApp(browser, 'Re-approved app');
+    const { challenge } = await pkce();
+    const html = await (await browser.get(authorizePath(first.client, challenge))).text();
+    const approved = await browser.postForm('/authorize', {
+      ...consentFormOf(html),
+      scope: 'mcp',
+      decision: 'approve',
+    });
+    expect(redirectOf(approved).searchParams.get('code')).toBeTruthy();
+    expect(await tokenStatus(first.tokens.access_token)).toBe(401);
+    expect((await refresh(first)).status).toBe(400);
   });
 
   it('asking for more scopes, or another redirect URI, shows the page again', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, send } from './support/browser';
 import { failingDurableObjects, failingKv } from './support/faults';
-import { mcpPost, modernRequest } from './support/mcp';
+import { mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
   approvedCode,
   authorizePath,
@@ -11,6 +11,7 @@ import {
   consentPage,
   exchangeCode,
   pkce,
+  redirectOf,
   refreshWith,
   registerClient,
   signIn,
@@ -118,14 +119,45 @@ describe('a failing KV', () => {
     await expectJson503(await mcpPost(body, { token: tokens.access_token, headers, fetcher }));
   });
 
+  it('a remembered consent redeemed while the earlier grants cannot be listed: still 200, the earlier grant kept', async () => {
+    const client = await registerClient();
+    const browser = new Browser();
+    const first = await pkce();
+    const path = authorizePath(client, first.challenge);
+    await signIn(browser, path, `fault-replace-${crypto.randomUUID()}@example.com`);
+    const { handle, offer } = await consentPage(browser, path);
+    const approved = await browser.postForm('/authorize', {
+      handle,
+      offer,
+      scope: 'mcp',
+      decision: 'approve',
+      remember: 'yes',
+    });
+    const firstCode = redirectOf(approved).searchParams.get('code') ?? '';
+    const earlier = (await (await exchangeCode(client, firstCode, first.verifier)).json()) as Tokens;
+
+    const second = await pkce();
+    const skipped = await browser.get(authorizePath(client, second.challenge));
+    const secondCode = redirectOf(skipped).searchParams.get('code') ?? '';
+    const { kv, fetcher } = kvFailing((operation, key) => operation === 'list' && key.startsWith('grant:'));
+    const response = await exchangeCode(client, secondCode, second.verifier, fetcher);
+    expect(kv.failed).toEqual([expect.stringMatching(/^list grant:/)]);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Tokens).access_token).toBeTruthy();
+    expect(await tokenStatus(earlier.access_token)).toBe(200);
+  });
+
   it('sign-in: a failed session-key read is our 503 page, not signed in', async () => {
     const browser = new Browser();
     const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
-    const { fetcher } = kvFailing(() => true);
+    // Without SESSION_SECRET (on a loopback host) the key is read from KV, once per isolate: it may be cached.
+    const fetcher = workerWith({
+      OAUTH_KV: failingKv(bindings.OAUTH_KV, () => true),
+      SESSION_SECRET: undefined,
+    });
     const failing = new Browser(browser.origin, fetcher);
     for (const [name, value] of browser.cookies) failing.cookies.set(name, value);
     const response = await failing.postForm('/signin', { csrf, email: 'ada@example.com', password: 'pw' });
-    // With SESSION_SECRET unset the key is read from KV, once per isolate: it may be cached.
     expect([303, 503]).toContain(response.status);
     if (response.status === 503) {
       expect(await response.text()).toContain('Temporarily unavailable');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Browser, hiddenField, ORIGIN } from './support/browser';
 import { tokenStatus } from './support/mcp';
 import {
@@ -16,6 +16,7 @@ import {
   type Tokens,
   tokenRequest,
 } from './support/oauth';
+import { OFF_ORIGIN_RETURN_TOS, resolvedOrigin } from './support/return-to';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 
@@ -213,6 +214,35 @@ describe('sign-in form', () => {
     expect(browser.cookies.has('__Host-session')).toBe(false);
   });
 
+  it('refuses a CSRF field of another length (403, not an error) or differing in its last character', async () => {
+    const browser = new Browser();
+    const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+    const last = csrf.endsWith('A') ? 'B' : 'A';
+    for (const forged of [`${csrf}A`, csrf.slice(0, -1), `${csrf.slice(0, -1)}${last}`, 'é'.repeat(43)]) {
+      const response = await browser.postForm('/signin', {
+        csrf: forged,
+        email: 'ada@example.com',
+        password: 'pw',
+      });
+      expect(response.status).toBe(403);
+    }
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('compares the CSRF token in constant time (crypto.subtle.timingSafeEqual), not with ===', async () => {
+    const browser = new Browser();
+    const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+    const compare = vi.spyOn(crypto.subtle, 'timingSafeEqual');
+    try {
+      const response = await browser.postForm('/signin', { csrf, email: 'ada@example.com', password: 'pw' });
+      expect(response.status).toBe(303);
+      const token = new TextEncoder().encode(csrf);
+      expect(compare).toHaveBeenCalledWith(token, token);
+    } finally {
+      compare.mockRestore();
+    }
+  });
+
   it('refuses a post from another origin even with the right token', async () => {
     const browser = new Browser();
     const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
@@ -248,6 +278,27 @@ describe('sign-in form', () => {
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe('/');
   });
+
+  it.each(OFF_ORIGIN_RETURN_TOS)(
+    'never returns to another host with return_to %j, signing in or signed in',
+    async (returnTo) => {
+      const browser = new Browser();
+      const csrf = hiddenField(await (await browser.get('/signin')).text(), 'csrf');
+      const signedIn = await browser.postForm('/signin', {
+        csrf,
+        return_to: returnTo,
+        email: 'ada@example.com',
+        password: 'pw',
+      });
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.get('Location')).toBe('/');
+      // Signed in, GET /signin answers at once with the redirect: no page in between.
+      const again = await browser.get(`/signin?return_to=${encodeURIComponent(returnTo)}`);
+      expect(again.status).toBe(303);
+      expect(again.headers.get('Location')).toBe('/');
+      expect(resolvedOrigin(again.headers.get('Location'), ORIGIN)).toBe(ORIGIN);
+    },
+  );
 });
 
 describe('tokens', () => {

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
 import { Browser, type Fetcher, hiddenField, send } from './support/browser';
-import { authorizePath, pkce, registerClient } from './support/oauth';
+import { failingKv } from './support/faults';
+import { authorizePath, consentFormOf, pkce, registerClient } from './support/oauth';
+import { bindings, workerWith } from './support/worker';
 
 const PUBLIC_ORIGIN = 'https://mcp.example.com';
 
@@ -150,6 +152,124 @@ describe('demo sign-in on a public host', () => {
     expect(browser.cookies.has('__Host-session')).toBe(true);
     const consent = await browser.get(path);
     expect(await consent.text()).toContain('to use this server as you?');
+  });
+});
+
+describe('a demo session after the demo sign-in is turned off', () => {
+  /** A browser on the public host, signed in with the demo method while it was on, with an app connected. */
+  async function demoSessionWithAnApp(): Promise<{ cookies: Map<string, string>; path: string }> {
+    const browser = new Browser(PUBLIC_ORIGIN, withDemoSignIn);
+    const client = await registerClient({ client_name: 'Demo-era app' });
+    const path = authorizePath(client, (await pkce()).challenge, { resource: PUBLIC_ORIGIN });
+    const html = await (await browser.get(path)).text();
+    await browser.postForm('/signin', {
+      csrf: hiddenField(html, 'csrf'),
+      return_to: path,
+      email: 'ada@example.com',
+      password: 'pw',
+    });
+    const consent = await (await browser.get(path)).text();
+    const approved = await browser.postForm('/authorize', {
+      ...consentFormOf(consent),
+      scope: 'mcp',
+      decision: 'approve',
+    });
+    expect(approved.status).toBe(302);
+    const account = await browser.get('/account');
+    expect(account.status).toBe(200);
+    expect(await account.text()).toContain('Demo-era app');
+    return { cookies: browser.cookies, path };
+  }
+
+  it.each([
+    ['DEMO_SIGN_IN unset', workerWith({ DEMO_SIGN_IN: undefined })],
+    ['DEMO_SIGN_IN=false', workerWith({ DEMO_SIGN_IN: 'false' })],
+  ])(
+    'with %s it is no session: /authorize asks to sign in, /account shows no app',
+    async (_name, fetcher) => {
+      const { cookies, path } = await demoSessionWithAnApp();
+      const browser = new Browser(PUBLIC_ORIGIN, fetcher);
+      for (const [name, value] of cookies) browser.cookies.set(name, value);
+      expect(browser.cookies.has('__Host-session')).toBe(true);
+
+      const authorize = await browser.get(path);
+      const html = await authorize.text();
+      expect(authorize.status).toBe(200);
+      expect(html).toContain('No sign-in method is configured');
+      expect(html).not.toContain('to use this server as you?');
+
+      const account = await browser.get('/account');
+      expect(account.status).toBe(303);
+      expect(account.headers.get('Location')).toBe('/signin?return_to=%2Faccount');
+
+      const landing = await (await browser.get('/')).text();
+      expect(landing).not.toContain('ada@example.com');
+      const signin = await browser.get('/signin?return_to=%2Faccount');
+      expect(signin.status).toBe(200);
+    },
+  );
+});
+
+describe('SESSION_SECRET', () => {
+  const FIX = 'npx wrangler secret put SESSION_SECRET';
+
+  /** The Worker without SESSION_SECRET; any use of the key kept in KV (`config:…`) is recorded. */
+  function withoutSecret() {
+    const kv = failingKv(bindings.OAUTH_KV, (_operation, key) => key.startsWith('config:'));
+    return { kv, fetcher: workerWith({ SESSION_SECRET: undefined, OAUTH_KV: kv }) };
+  }
+
+  it('a public host without it: every page is our 500 page naming the fix, and no key is made in KV', async () => {
+    const { kv, fetcher } = withoutSecret();
+    const client = await registerClient();
+    const authorize = authorizePath(client, (await pkce()).challenge, { resource: PUBLIC_ORIGIN });
+    const browser = new Browser(PUBLIC_ORIGIN, fetcher);
+    for (const path of ['/', '/signin', '/account', authorize, '/signin/oidc/callback?state=x']) {
+      const response = await browser.get(path);
+      const html = await response.text();
+      expect(response.status, path).toBe(500);
+      expect(html).toContain('<h1>This server is not set up yet</h1>');
+      expect(html).toContain(FIX);
+      expectSecurityHeaders(response);
+    }
+    const posted = await browser.postForm('/signin', { csrf: 'x', email: 'ada@example.com', password: 'pw' });
+    expect(posted.status).toBe(500);
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+    expect(kv.failed).toEqual([]);
+  });
+
+  it('a public host without it: the protocol and MCP routes answer a JSON 500 naming the fix', async () => {
+    const { kv, fetcher } = withoutSecret();
+    const requests: Array<[string, RequestInit]> = [
+      ['/.well-known/oauth-protected-resource', {}],
+      ['/.well-known/oauth-protected-resource/mcp', {}],
+      ['/.well-known/oauth-authorization-server', {}],
+      ['/oauth/register', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }],
+      ['/oauth/token', { method: 'POST', body: 'grant_type=authorization_code&code=a:b:c' }],
+      ['/mcp', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }],
+      ['/sse', {}],
+    ];
+    for (const [path, init] of requests) {
+      const response = await send(path, init, PUBLIC_ORIGIN, fetcher);
+      expect(response.status, path).toBe(500);
+      const body = (await response.json()) as { error: string; error_description: string };
+      expect(body.error).toBe('server_error');
+      expect(body.error_description).toContain(FIX);
+    }
+    expect(kv.failed).toEqual([]);
+  });
+
+  it('a loopback host without it (wrangler dev) signs in with a key kept in KV', async () => {
+    const browser = new Browser(undefined, workerWith({ SESSION_SECRET: undefined }));
+    const html = await (await browser.get('/signin')).text();
+    const response = await browser.postForm('/signin', {
+      csrf: hiddenField(html, 'csrf'),
+      email: 'ada@example.com',
+      password: 'pw',
+    });
+    expect(response.status).toBe(303);
+    expect(await (await browser.get('/')).text()).toContain('You are signed in as ada@example.com.');
+    expect(await bindings.OAUTH_KV.get('config:session-secret')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
 

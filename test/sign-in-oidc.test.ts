@@ -4,7 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import type { AppEnv } from '../src/auth/env';
 import { grantUserId } from '../src/auth/grant-user';
 import worker from '../src/index';
-import { Browser, type Fetcher, send } from './support/browser';
+import { Browser, type Fetcher, ORIGIN, send } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
 import { countingKv } from './support/faults';
 import { captureLogs } from './support/logs';
@@ -16,6 +16,7 @@ import {
   redirectOf,
   registerClient,
 } from './support/oauth';
+import { OFF_ORIGIN_RETURN_TOS, resolvedOrigin } from './support/return-to';
 import { bindings } from './support/worker';
 
 // The identity provider is the one thing outside the machine, so only its HTTP is faked here
@@ -299,8 +300,8 @@ describe('OIDC_HOSTED_DOMAIN (Google Workspace)', () => {
 });
 
 describe('OIDC sign-in from the start page (not part of an authorization)', () => {
-  async function start(browser: Browser) {
-    const response = await browser.get('/signin/oidc?return_to=%2F');
+  async function start(browser: Browser, returnTo = '/') {
+    const response = await browser.get(`/signin/oidc?return_to=${encodeURIComponent(returnTo)}`);
     expect(response.status).toBe(303);
     const providerUrl = new URL(response.headers.get('Location') ?? '');
     idp.nonce = providerUrl.searchParams.get('nonce') ?? '';
@@ -322,6 +323,63 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
     expect(browser.cookies.has('__Host-session')).toBe(true);
     expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
     expect((await callback(browser, { code: 'the-code', state })).status).toBe(400);
+  });
+
+  it('a callback with another state ends the pending sign-in: its cookie is removed, the right state then refused', async () => {
+    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const state = await start(browser);
+    const wrong = await callback(browser, { code: 'the-code', state: `${state}x` });
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers.getSetCookie().join('\n')).toMatch(/__Host-upstream-signin=; Max-Age=0/);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+    const late = await callback(browser, { code: 'the-code', state });
+    expect(late.status).toBe(400);
+    expect(await late.text()).toContain('This sign-in has expired');
+    expect(browser.cookies.has('__Host-session')).toBe(false);
+  });
+
+  it('a callback for another method, or with a tampered cookie, removes the cookie too', async () => {
+    const fetcher = workerWith(oidcEnv({ GITHUB_CLIENT_ID: 'gh', GITHUB_CLIENT_SECRET: 'gh-secret' }));
+    const browser = new Browser(undefined, fetcher);
+    const state = await start(browser);
+    const github = await browser.get(`/signin/github/callback?${new URLSearchParams({ code: 'c', state })}`);
+    expect(github.status).toBe(400);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+
+    await start(browser);
+    const [data = ''] = (browser.cookies.get('__Host-upstream-signin') ?? '').split('.');
+    browser.cookies.set('__Host-upstream-signin', `${data}.AAAA`);
+    expect((await callback(browser, { code: 'the-code', state })).status).toBe(400);
+    expect(browser.cookies.has('__Host-upstream-signin')).toBe(false);
+  });
+
+  it.each(OFF_ORIGIN_RETURN_TOS)(
+    'with return_to %j, the sign-in keeps / and the callback returns there, on this server',
+    async (returnTo) => {
+      const browser = new Browser(undefined, workerWith(oidcEnv()));
+      const state = await start(browser, returnTo);
+      const done = await callback(browser, { code: 'the-code', state });
+      expect(done.status).toBe(303);
+      expect(done.headers.get('Location')).toBe('/');
+      expect(resolvedOrigin(done.headers.get('Location'), ORIGIN)).toBe(ORIGIN);
+      expect(browser.cookies.has('__Host-session')).toBe(true);
+    },
+  );
+
+  it('its session stops counting once OIDC is no longer configured: signed out on every page', async () => {
+    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const state = await start(browser);
+    expect((await callback(browser, { code: 'the-code', state })).status).toBe(303);
+    expect(await (await browser.get('/')).text()).toContain('ada@example.com');
+    expect((await browser.get('/account')).status).toBe(200);
+
+    const unconfigured = new Browser(undefined, workerWith({ ...env } as AppEnv));
+    for (const [name, value] of browser.cookies) unconfigured.cookies.set(name, value);
+    expect(await (await unconfigured.get('/')).text()).not.toContain('ada@example.com');
+    const account = await unconfigured.get('/account');
+    expect(account.status).toBe(303);
+    expect(account.headers.get('Location')).toBe('/signin?return_to=%2Faccount');
+    expect((await unconfigured.get('/signin?return_to=%2Faccount')).status).toBe(200);
   });
 
   it('refuses its state after 10 minutes', async () => {

@@ -13,7 +13,14 @@ import type { AppEnv } from './env';
 import { grantUserId } from './grant-user';
 import { describeError, expiredForm, formOf, signInPage } from './responses';
 import { securityHeaders } from './security-headers';
-import { csrfToken, endSession, isSameSiteForm, readSession, startSession } from './session';
+import {
+  csrfToken,
+  endSession,
+  isSameSiteForm,
+  readSession,
+  sessionSecretProblem,
+  startSession,
+} from './session';
 import { signInRoutes } from './sign-in/routes';
 
 /**
@@ -24,6 +31,21 @@ import { signInRoutes } from './sign-in/routes';
 export const pages = new Hono<{ Bindings: AppEnv }>();
 
 pages.use('*', securityHeaders());
+
+// A public host without SESSION_SECRET (src/auth/session.ts): every page says how to set it.
+pages.use('*', async function requireSessionSecret(c, next) {
+  const problem = sessionSecretProblem(c.env, new URL(c.req.url));
+  if (!problem) return next();
+  log('error', 'misconfigured', { message: problem });
+  return c.html(
+    <ErrorPage
+      title="This server is not set up yet"
+      message={problem}
+      hint="If you run this server: set the secret, then reload this page. Otherwise, tell whoever runs it."
+    />,
+    500,
+  );
+});
 
 pages.get('/', async (c) => {
   const user = await readSession(c);

@@ -49,11 +49,9 @@ authorizeRoutes.get('/authorize', async (c) => {
     if (await isForgottenClient(c, error)) return reconnectPage(c);
     return authorizationFailure(c, error);
   }
-  const session = await readSession(c);
+  const user = await readSession(c);
   const url = new URL(c.req.url);
-  const upstream = upstreamFor(c, session, url.searchParams.get(SIGN_IN_WITH));
-  // A session whose provider is no longer configured does not count.
-  const user = session && (session.provider === 'demo' || upstream) ? session : null;
+  const upstream = upstreamFor(c, user, url.searchParams.get(SIGN_IN_WITH));
   if (!user && !upstream) {
     url.searchParams.delete(SIGN_IN_WITH);
     return signInPage(c, `${url.pathname}${url.search}`);
@@ -130,9 +128,8 @@ authorizeRoutes.post('/authorize', async (c) => {
       400,
     );
   }
-  const session = await readSession(c);
-  const upstream = upstreamFor(c, session, form.get(SIGN_IN_WITH));
-  const user = session && (session.provider === 'demo' || upstream) ? session : null;
+  const user = await readSession(c);
+  const upstream = upstreamFor(c, user, form.get(SIGN_IN_WITH));
   // "Remember my choice" binds the approval to the signed-in user; none without a session.
   const remember = user && form.get('remember') === 'yes' ? await rememberFor(c.env, user) : undefined;
   // The ticked scopes, within those the page offered (what the app asked for, and the baseline).

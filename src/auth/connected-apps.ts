@@ -11,6 +11,11 @@ import type { SignedInUser } from './props';
  */
 export interface GrantMetadata {
   clientName?: string;
+  /**
+   * Made by a remembered consent: the app's earlier grants go when this grant's code is redeemed
+   * (src/auth/grant-replacement.ts), not when it is issued.
+   */
+  replacesOnRedeem?: true;
 }
 
 /** An app the user connected: one grant, as the account page shows it. Every string came from the app. */

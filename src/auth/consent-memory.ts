@@ -89,6 +89,12 @@ export async function isConsentRemembered(
  * ({@link isConsentRemembered}): completed without the consent page, with the scopes requested
  * (the baseline included), or handed to the identity provider first as after Allow. `null` when
  * the page must be shown, including when the app asks for it with `prompt=consent`.
+ *
+ * Unlike Allow on the consent page, it revokes none of the app's earlier grants when it issues
+ * the code (`revokeExistingGrants: false`, here and after the provider): they go when the app
+ * redeems it (src/auth/grant-replacement.ts). No click of the user's starts this: any site can
+ * send the browser to `/authorize` for a remembered app with a `state` and PKCE of its own, and
+ * the library's default would revoke the user's live grant for a code that nobody redeems.
  */
 export async function completeRememberedConsent(
   c: Context<{ Bindings: AppEnv }>,
@@ -109,20 +115,24 @@ export async function completeRememberedConsent(
     scope,
   });
   if (upstream) {
-    return beginUpstreamAuthorization(c, upstream.method, upstream.ready, {
-      request: approved,
-      headers: new Headers(),
-    });
+    return beginUpstreamAuthorization(
+      c,
+      upstream.method,
+      upstream.ready,
+      { request: approved, headers: new Headers() },
+      { remembered: true },
+    );
   }
   let redirectTo: string;
   try {
-    const metadata: GrantMetadata = { clientName: details.clientName.slice(0, 200) };
+    const metadata: GrantMetadata = { clientName: details.clientName.slice(0, 200), replacesOnRedeem: true };
     ({ redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
       request: approved,
       userId: await grantUserId(user.userId),
       metadata,
       scope,
       props: signedInUser(user),
+      revokeExistingGrants: false,
     }));
   } catch (error) {
     if (error instanceof AuthorizationError) return null; // show the page, which explains

@@ -3,7 +3,10 @@ import type { OAuthHelpers } from '@cloudflare/workers-oauth-provider';
 /** The bindings our pages see: the Worker's, plus the OAuth helpers the provider injects. */
 export type AppEnv = Env & {
   OAUTH_PROVIDER: OAuthHelpers;
-  /** HMAC secret for the browser session cookie; generated and kept in KV when unset. */
+  /**
+   * HMAC secret for the browser session cookie (and the keys derived from it). Required on a
+   * public host; on a loopback host (`wrangler dev`) a random one is generated and kept in KV.
+   */
   SESSION_SECRET?: string;
   /** Extra origins allowed to call the MCP routes from a browser, comma-separated. */
   ALLOWED_ORIGINS?: string;

@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { fromBase64Url, randomToken, toBase64Url } from '../lib/base64url';
+import { isLoopbackHostname } from '../lib/hosts';
 import type { AppEnv } from './env';
 import { type SignedInUser, signedInUser } from './props';
+import { isSignInMethodEnabled } from './sign-in/methods';
 
 /** How long a browser stays signed in. */
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -21,9 +23,21 @@ const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /**
- * The HMAC key that signs session cookies: `SESSION_SECRET` when set, otherwise a random
- * secret created on first use and kept in KV, so neither local development nor a first deploy
- * needs a secret configured.
+ * What keeps this request's host from signing sessions, or `null`. A public host needs
+ * `SESSION_SECRET`: the random key {@link sessionKey} otherwise keeps in KV is for `wrangler dev`
+ * only, since anyone who can read the KV namespace could forge sessions with it, and two isolates
+ * can create different ones at once. Checked before any route runs (src/index.ts, and
+ * src/auth/app.tsx for our pages), so that a deployment without it says so at its first request.
+ */
+export function sessionSecretProblem(env: AppEnv, url: URL): string | null {
+  if (env.SESSION_SECRET || isLoopbackHostname(url.hostname)) return null;
+  return 'SESSION_SECRET is not set. On a public host it signs the sessions: set a random value with `npx wrangler secret put SESSION_SECRET` (for example the output of `openssl rand -base64 32`).';
+}
+
+/**
+ * The HMAC key that signs session cookies: `SESSION_SECRET` when set, otherwise a random secret
+ * created on first use and kept in KV, so local development needs no secret configured. Only a
+ * loopback host gets this far without `SESSION_SECRET` ({@link sessionSecretProblem}).
  */
 export function sessionKey(env: AppEnv): Promise<CryptoKey> {
   const configured = env.SESSION_SECRET;
@@ -78,7 +92,12 @@ export async function verifyFor(
   return verify(await sessionKey(env), `${purpose}.${data}`, signature);
 }
 
-/** The signed-in user of this browser, or `null` (no cookie, bad signature, or expired). */
+/**
+ * The signed-in user of this browser, or `null`: no cookie, a bad signature, expired, or made by
+ * a sign-in method that is off now (the demo sign-in turned off, a provider no longer
+ * configured). Every page reads the session here, so turning a method off signs out everyone it
+ * signed in, at once rather than when their cookies expire.
+ */
 export async function readSession(c: AppContext): Promise<SignedInUser | null> {
   const cookie = getCookie(c, SESSION_COOKIE, 'host');
   if (!cookie) return null;
@@ -90,6 +109,7 @@ export async function readSession(c: AppContext): Promise<SignedInUser | null> {
   try {
     const payload = JSON.parse(new TextDecoder().decode(json)) as SessionPayload;
     if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) return null;
+    if (!isSignInMethodEnabled(c.env, new URL(c.req.url), payload.provider)) return null;
     return signedInUser(payload);
   } catch {
     return null;
@@ -141,7 +161,23 @@ export function csrfToken(c: AppContext): string {
 export function isSameSiteForm(c: AppContext, formToken: unknown): boolean {
   if (isCrossSite(c)) return false;
   const cookie = getCookie(c, CSRF_COOKIE, 'host');
-  return typeof formToken === 'string' && cookie !== undefined && cookie.length > 0 && formToken === cookie;
+  return (
+    typeof formToken === 'string' &&
+    cookie !== undefined &&
+    cookie.length > 0 &&
+    sameSecret(formToken, cookie)
+  );
+}
+
+/**
+ * Whether two secrets are equal, in time that does not depend on where they differ (Workers'
+ * `crypto.subtle.timingSafeEqual`), as the HMAC checks above are. Only the length can show, and
+ * a CSRF token's length is no secret: it is always 43 characters.
+ */
+function sameSecret(given: string, expected: string): boolean {
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }
 
 /**

@@ -1,14 +1,16 @@
-import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
+import type { OAuthAuthorizationServer, OAuthHelpers } from '@cloudflare/workers-oauth-provider';
 import { withReadsMade } from '../lib/kv-reads-made';
 import { log } from '../lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
 import { redeemOnce } from './code-redemption';
 import type { AppEnv } from './env';
 import { grantOfToken } from './grant-activity';
+import { isMarkedToReplace, retireReplacedGrants } from './grant-replacement';
 
 /**
  * `POST /oauth/token` (code, refresh, RFC 7009 revocation): the rate limit, a code redeemed once
- * even in parallel (src/auth/code-redemption.ts), the library's answer, and the audit event. A
+ * even in parallel (src/auth/code-redemption.ts), the library's answer, the audit event, and for a
+ * remembered consent's code the earlier grants it replaces (src/auth/grant-replacement.ts). A
  * client this server no longer knows gets the library's 401 `invalid_client`, on which hosted
  * clients (Claude) register again.
  *
@@ -48,11 +50,18 @@ export async function serveTokenEndpoint(
   const answer = () => authorizationServer.fetch(request, libraryEnv, ctx);
   const revokeGrant = (grantId: string, userId: string) =>
     authorizationServer.getOAuthApi(libraryEnv).revokeGrant(grantId, userId);
-  const redeemable = summary.code && known && summary.grant && (await read(grantKey(summary.grant))) !== null;
+  // The grant a code names, read once here (the library is served this read): whether it exists
+  // decides whether the code reaches its redemption object, and its metadata whether the code
+  // retires earlier grants once redeemed.
+  const grantRecord = summary.code && known && summary.grant ? await read(grantKey(summary.grant)) : null;
+  const redeemable = grantRecord !== null;
   const response = redeemable
     ? await redeemOnce(summary.code ?? '', env, answer, revokeGrant)
     : await answer();
   await auditTokenResponse(summary, response);
+  if (summary.grant && response.status === 200 && isMarkedToReplace(grantRecord)) {
+    await retireReplaced(authorizationServer.getOAuthApi(env), env.OAUTH_KV, summary.grant);
+  }
   return response;
 }
 
@@ -82,6 +91,25 @@ async function isKnownClient(
 /** The library's KV key of a grant (its storage schema: `grant:<userId>:<grantId>`). */
 function grantKey(grant: { userId: string; grantId: string }): string {
   return `grant:${grant.userId}:${grant.grantId}`;
+}
+
+/**
+ * A redeemed code of a remembered consent: the earlier grants its grant replaces go now that the
+ * app holds the new one (src/auth/grant-replacement.ts). The tokens are issued already, so a
+ * failure is logged and leaves those grants, never a failed token response.
+ */
+async function retireReplaced(
+  oauth: OAuthHelpers,
+  kv: KVNamespace,
+  grant: { userId: string; grantId: string },
+): Promise<void> {
+  try {
+    const count = await retireReplacedGrants(oauth, kv, grant);
+    if (count > 0)
+      log('info', 'grants_replaced', { grantUserId: grant.userId, grantId: grant.grantId, count });
+  } catch (error) {
+    log('warn', 'grant_replacement_failed', { grantId: grant.grantId, error: String(error) });
+  }
 }
 
 /**

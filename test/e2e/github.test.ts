@@ -159,4 +159,33 @@ describe('GitHub sign-in (through a loopback stand-in for GitHub)', { timeout: 1
       await browser.close();
     }
   });
+
+  test('a sign-in link whose return_to becomes //evil.example after parsing: back on this server, never there', async () => {
+    github.signInAs(octocat);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      // Any request to evil.example is recorded and answered here (nothing leaves the machine).
+      const offSite: string[] = [];
+      await page.route(
+        (url) => url.hostname === 'evil.example',
+        (route) => {
+          offSite.push(route.request().url());
+          return route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>evil.example</h1>' });
+        },
+      );
+      const returnTo = '/.//evil.example/x';
+      await page.goto(`${server.url}/signin/github?${new URLSearchParams({ return_to: returnTo })}`);
+      await page.getByRole('button', { name: 'Authorize' }).click();
+      await page.waitForURL((url) => url.origin === server.url || url.hostname === 'evil.example');
+      await page.waitForLoadState('load');
+      assert.deepEqual(offSite, [], 'the browser never went to evil.example');
+      assert.equal(page.url(), `${server.url}/`);
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads.
+      const header = await page.locator('header').innerText();
+      assert.match(header, /Signed in as\s+octocat@acme\.example/);
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { cimdDomain } from '../../src/auth/connected-apps';
 import { grantMatches, rememberSecret } from '../../src/auth/consent-memory';
 import type { AppEnv } from '../../src/auth/env';
 import { grantOfToken } from '../../src/auth/grant-activity';
+import { replacesGrant } from '../../src/auth/grant-replacement';
 
 const envWith = (secret: string) => ({ SESSION_SECRET: secret }) as AppEnv;
 
@@ -65,5 +66,43 @@ describe('grantMatches', () => {
     expect(grantMatches(grant, { ...request, resource: 'https://other.example.com' })).toBe(false);
     expect(grantMatches({ ...grant, redirectUri: undefined }, request)).toBe(false);
     expect(grantMatches({ ...grant, resource: ['https://mcp.example.com'] }, request)).toBe(true);
+  });
+});
+
+describe('replacesGrant (the earlier grants a redeemed remembered grant retires)', () => {
+  const older = {
+    id: 'old',
+    clientId: 'client',
+    userId: 'u',
+    scope: ['mcp'],
+    metadata: {},
+    createdAt: 100,
+    redirectUri: 'http://127.0.0.1:1/cb',
+    resource: 'https://mcp.example.com/mcp',
+  } satisfies GrantSummary;
+  const newer = { ...older, id: 'new', createdAt: 200 };
+
+  it('an earlier grant of the same client and resource, whatever its redirect URI (a registered client)', () => {
+    expect(replacesGrant(newer, older)).toBe(true);
+    expect(replacesGrant(newer, { ...older, createdAt: 200 })).toBe(true);
+    expect(replacesGrant(newer, { ...older, redirectUri: 'http://127.0.0.1:2/cb' })).toBe(true);
+    expect(replacesGrant(newer, { ...older, resource: ['https://mcp.example.com/mcp'] })).toBe(true);
+  });
+
+  it('not itself, a later grant, another client or resource, nor a grant without a resource', () => {
+    expect(replacesGrant(newer, newer)).toBe(false);
+    expect(replacesGrant(older, newer)).toBe(false);
+    expect(replacesGrant(newer, { ...older, clientId: 'other' })).toBe(false);
+    expect(replacesGrant(newer, { ...older, resource: 'https://mcp.example.com/sse' })).toBe(false);
+    expect(replacesGrant(newer, { ...older, resource: undefined })).toBe(false);
+  });
+
+  it('for a Client ID Metadata Document client (one id, many installations), only from the same redirect URI', () => {
+    const clientId = 'https://app.example.com/oauth/client.json';
+    const cimd = { ...newer, clientId };
+    expect(replacesGrant(cimd, { ...older, clientId })).toBe(true);
+    expect(replacesGrant(cimd, { ...older, clientId, redirectUri: 'https://app.example.com/cb2' })).toBe(
+      false,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { log } from '../../lib/log';
 import { isDemoSignInEnabled } from '../demo';
 import type { AppEnv } from '../env';
+import type { SignInProvider } from '../props';
 import { githubMethod } from './github';
 import { oidcMethod } from './oidc';
 import { ConfigurationProblem, type ReadyUpstream, type UpstreamId, type UpstreamMethod } from './upstream';
@@ -17,6 +18,16 @@ export interface SignInChoice {
 /** The upstream method `id` when its variables are set, otherwise `undefined`. */
 export function configuredUpstream(env: AppEnv, id: unknown): UpstreamMethod | undefined {
   return UPSTREAM_METHODS.find((method) => method.id === id && method.configured(env));
+}
+
+/**
+ * Whether `provider` may sign anyone in on this request: the demo form where it is enabled (a
+ * loopback host, or `DEMO_SIGN_IN=true`), a provider while its variables are set. A session is
+ * honoured only while the method that made it is (src/auth/session.ts `readSession`).
+ */
+export function isSignInMethodEnabled(env: AppEnv, url: URL, provider: SignInProvider): boolean {
+  if (provider === 'demo') return isDemoSignInEnabled(env, url);
+  return configuredUpstream(env, provider) !== undefined;
 }
 
 /** The methods the sign-in page offers: the demo form (where enabled) and each configured provider. */

@@ -46,7 +46,8 @@ export async function startPendingSignIn(c: AppContext, pending: PendingSignIn):
 
 /**
  * The pending sign-in this callback belongs to, or `null`: no cookie, a bad signature, expired,
- * another method, or another `state`. A cookie that is present is removed either way.
+ * another method, or another `state`. A cookie that is present is removed either way: a pending
+ * sign-in gets one callback, so a wrong `state` cannot be followed by guesses at the right one.
  */
 export async function takePendingSignIn(
   c: AppContext,
@@ -55,6 +56,7 @@ export async function takePendingSignIn(
 ): Promise<PendingSignIn | null> {
   const cookie = getCookie(c, PENDING_COOKIE, 'host');
   if (!cookie) return null;
+  deleteCookie(c, PENDING_COOKIE, { prefix: 'host', secure: true, path: '/' });
   const [data, signature] = cookie.split('.');
   if (!data || !signature) return null;
   const bytes = fromBase64Url(signature);
@@ -70,7 +72,6 @@ export async function takePendingSignIn(
     return null;
   }
   if (payload.method !== method || typeof state !== 'string' || payload.state !== state) return null;
-  deleteCookie(c, PENDING_COOKIE, { prefix: 'host', secure: true, path: '/' });
   if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) return null;
   return {
     method: payload.method,

@@ -41,6 +41,11 @@ export interface UpstreamData {
   method: UpstreamId;
   verifier: string;
   nonce: string;
+  /**
+   * A remembered consent, not an Allow: the app's earlier grants go when the new code is
+   * redeemed, not now (src/auth/grant-replacement.ts).
+   */
+  remembered?: true;
 }
 
 /** Our callback at the provider, the URL to register there: `<origin>/signin/<id>/callback`. */
@@ -85,10 +90,11 @@ export async function beginUpstreamAuthorization(
   method: UpstreamMethod,
   ready: ReadyUpstream,
   approved: ApprovedConsent,
+  options: { remembered?: true } = {},
 ): Promise<Response> {
   const verifier = oauth.generateRandomCodeVerifier();
   const nonce = oauth.generateRandomNonce();
-  const data: UpstreamData = { method: method.id, verifier, nonce };
+  const data: UpstreamData = { method: method.id, verifier, nonce, ...options };
   const { state, headers } = await c.env.OAUTH_PROVIDER.beginUpstream(approved.request, {
     data,
     headers: approved.headers,
@@ -302,12 +308,14 @@ async function finishSignIn(
     upstream: identity.tokens,
     upstreamCheckedAt: Math.floor(Date.now() / 1000),
   };
+  const remembered = resumed?.data?.remembered === true;
   const { redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
     request: original,
     userId,
-    metadata: await grantMetadataFor(c.env, original),
+    metadata: { ...(await grantMetadataFor(c.env, original)), ...(remembered && { replacesOnRedeem: true }) },
     scope: original.scope,
     props,
+    revokeExistingGrants: !remembered,
   });
   log('info', 'consent_given', {
     grantUserId: userId,
