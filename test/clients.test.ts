@@ -3,8 +3,10 @@ import { CLIENT_PROFILES, type ClientProfile, profile, resourceFor } from '../sc
 import { Browser, type Fetcher, ORIGIN, send } from './support/browser';
 import { answerOf, mcpPost } from './support/mcp';
 import {
+  approvedCode,
   consentFormOf,
   decide,
+  exchangeCode,
   pkce,
   REDIRECT_URI,
   redirectOf,
@@ -344,35 +346,14 @@ describe('registrations from shared addresses', () => {
       return { kv: listed.keys[0]?.expiration ?? 0, record: record.registrationExpiresAt };
     };
     const now = Math.floor(Date.now() / 1000);
-    const client = await registerClient();
+    // Registered and authorized, its code not yet redeemed: no token obtained so far.
+    const { client, code, verifier } = await approvedCode(`lifetime-${crypto.randomUUID()}@example.com`);
     const fresh = await expiryOf(client.client_id);
     expect(fresh.kv).toBeGreaterThanOrEqual(now + day - 5);
     expect(fresh.kv).toBeLessThanOrEqual(now + day + 60);
     expect(fresh.record).toBeLessThanOrEqual(now + day + 60);
 
-    const browser = new Browser();
-    const { verifier, challenge } = await pkce();
-    const params = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: REDIRECT_URI,
-      state: 's',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
-    const path = `/authorize?${params}`;
-    await signIn(browser, path, `lifetime-${crypto.randomUUID()}@example.com`);
-    const page = await browser.get(path);
-    const code = redirectOf(
-      await decide(browser, consentFormOf(await page.text()), 'approve'),
-    ).searchParams.get('code');
-    const exchanged = await tokenRequest({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      client_id: client.client_id,
-      code_verifier: verifier,
-    });
+    const exchanged = await exchangeCode(client, code, verifier);
     expect(exchanged.status).toBe(200);
     const used = await expiryOf(client.client_id);
     expect(used.kv).toBeGreaterThanOrEqual(now + 89 * day);
@@ -383,33 +364,9 @@ describe('registrations from shared addresses', () => {
 describe('token lifetimes', () => {
   it('ACCESS_TOKEN_TTL sets expires_in; the default is an hour', async () => {
     const issue = async (fetcher?: ReturnType<typeof workerWith>) => {
-      const client = await registerClient();
-      const browser = new Browser(ORIGIN, fetcher);
-      const { verifier, challenge } = await pkce();
-      const params = new URLSearchParams({
-        response_type: 'code',
-        client_id: client.client_id,
-        redirect_uri: REDIRECT_URI,
-        state: 's',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      });
-      const path = `/authorize?${params}`;
-      await signIn(browser, path, `ttl-${crypto.randomUUID()}@example.com`);
-      const page = await browser.get(path);
-      const code = redirectOf(
-        await decide(browser, consentFormOf(await page.text()), 'approve'),
-      ).searchParams.get('code');
-      const response = await tokenRequest(
-        {
-          grant_type: 'authorization_code',
-          code: code ?? '',
-          redirect_uri: REDIRECT_URI,
-          client_id: client.client_id,
-          code_verifier: verifier,
-        },
-        fetcher,
-      );
+      const { client, code, verifier } = await approvedCode(`ttl-${crypto.randomUUID()}@example.com`);
+      // The lifetime is the token endpoint's: the Worker that answers it has the setting.
+      const response = await exchangeCode(client, code, verifier, fetcher);
       expect(response.status).toBe(200);
       return ((await response.json()) as { expires_in: number }).expires_in;
     };

@@ -44,6 +44,40 @@ export interface ClientProfile {
 
 const CLAUDE_CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 
+/** Cursor: one public registration with three callbacks; which one a given version uses varies. */
+const CURSOR_CALLBACKS = [
+  'cursor://anysphere.cursor-mcp/oauth/callback',
+  'https://www.cursor.com/agents/mcp/oauth/callback',
+  'http://localhost:8787/callback',
+];
+
+function cursor(id: string, name: string, address: string, callback: string): ClientProfile {
+  return {
+    id,
+    name,
+    sources: ['erp-mafia/accounted#2225 (one public DCR body with three redirect URIs)'],
+    address,
+    registration: {
+      kind: 'dcr',
+      body: () => ({
+        client_name: 'Cursor',
+        redirect_uris: CURSOR_CALLBACKS,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+      }),
+    },
+    redirectUri: () => callback,
+    resource: 'mcp-url',
+    backChannelHeaders: { 'User-Agent': 'Cursor/1.7.0' },
+    mcpHeaders: { 'User-Agent': 'Cursor/1.7.0' },
+    protocolVersion: '2025-06-18',
+    clientInfo: { name: 'cursor-vscode', version: '1.0.0' },
+    confidential: false,
+    connect: '~/.cursor/mcp.json: { "mcpServers": { "notes": { "url": "https://<host>/mcp" } } }',
+  };
+}
+
 export const CLIENT_PROFILES: readonly ClientProfile[] = [
   {
     id: 'claude',
@@ -132,62 +166,18 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     connect:
       'Settings → Apps & Connectors → Advanced → Developer mode, then Create: URL https://<host>/mcp, OAuth',
   },
-  {
-    id: 'cursor',
-    name: 'Cursor (its cursor:// callback)',
-    sources: ['erp-mafia/accounted#2225 (one public DCR body with three redirect URIs)'],
-    address: '198.51.100.20',
-    registration: {
-      kind: 'dcr',
-      body: () => ({
-        client_name: 'Cursor',
-        redirect_uris: [
-          'cursor://anysphere.cursor-mcp/oauth/callback',
-          'https://www.cursor.com/agents/mcp/oauth/callback',
-          'http://localhost:8787/callback',
-        ],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-      }),
-    },
-    redirectUri: () => 'cursor://anysphere.cursor-mcp/oauth/callback',
-    resource: 'mcp-url',
-    backChannelHeaders: { 'User-Agent': 'Cursor/1.7.0' },
-    mcpHeaders: { 'User-Agent': 'Cursor/1.7.0' },
-    protocolVersion: '2025-06-18',
-    clientInfo: { name: 'cursor-vscode', version: '1.0.0' },
-    confidential: false,
-    connect: '~/.cursor/mcp.json: { "mcpServers": { "notes": { "url": "https://<host>/mcp" } } }',
-  },
-  {
-    id: 'cursor-https',
-    name: 'Cursor (its https callback)',
-    sources: ['erp-mafia/accounted#2225'],
-    address: '198.51.100.21',
-    registration: {
-      kind: 'dcr',
-      body: () => ({
-        client_name: 'Cursor',
-        redirect_uris: [
-          'cursor://anysphere.cursor-mcp/oauth/callback',
-          'https://www.cursor.com/agents/mcp/oauth/callback',
-          'http://localhost:8787/callback',
-        ],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-      }),
-    },
-    redirectUri: () => 'https://www.cursor.com/agents/mcp/oauth/callback',
-    resource: 'mcp-url',
-    backChannelHeaders: { 'User-Agent': 'Cursor/1.7.0' },
-    mcpHeaders: { 'User-Agent': 'Cursor/1.7.0' },
-    protocolVersion: '2025-06-18',
-    clientInfo: { name: 'cursor-vscode', version: '1.0.0' },
-    confidential: false,
-    connect: '~/.cursor/mcp.json: { "mcpServers": { "notes": { "url": "https://<host>/mcp" } } }',
-  },
+  cursor(
+    'cursor',
+    'Cursor (its cursor:// callback)',
+    '198.51.100.20',
+    'cursor://anysphere.cursor-mcp/oauth/callback',
+  ),
+  cursor(
+    'cursor-https',
+    'Cursor (its https callback)',
+    '198.51.100.21',
+    'https://www.cursor.com/agents/mcp/oauth/callback',
+  ),
   {
     id: 'vscode',
     name: 'VS Code',
