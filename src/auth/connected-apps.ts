@@ -2,21 +2,9 @@ import type { AuthRequest, GrantSummary } from '@cloudflare/workers-oauth-provid
 import { rememberFor } from './consent-memory';
 import type { AppEnv } from './env';
 import { forgetGrantUse, lastUseByGrant } from './grant-activity';
+import type { GrantMetadata } from './grant-metadata';
 import { grantUserId } from './grant-user';
 import type { SignedInUser } from './props';
-
-/**
- * What we keep in a grant's `metadata` (storage-visible, not encrypted, so nothing secret): the
- * app's name as the user saw it on the consent page.
- */
-export interface GrantMetadata {
-  clientName?: string;
-  /**
-   * Made by a remembered consent: the app's earlier grants go when this grant's code is redeemed
-   * (src/auth/grant-replacement.ts), not when it is issued.
-   */
-  replacesOnRedeem?: true;
-}
 
 /** An app the user connected: one grant, as the account page shows it. Every string came from the app. */
 export interface ConnectedApp {
@@ -39,16 +27,6 @@ export interface ConnectedApp {
 
 /** At most this many apps are listed (and revoked by "Revoke all") at once. */
 const MAX_APPS = 500;
-
-/** The metadata to store with a new grant. A name that cannot be resolved is left out. */
-export async function grantMetadataFor(env: AppEnv, request: AuthRequest): Promise<GrantMetadata> {
-  try {
-    const details = await env.OAUTH_PROVIDER.describeConsent(request);
-    return { clientName: details.clientName.slice(0, 200) };
-  } catch {
-    return {};
-  }
-}
 
 /** A Client ID Metadata Document client's id is an https URL; its host is a domain it controls. */
 export function cimdDomain(clientId: string): string | undefined {

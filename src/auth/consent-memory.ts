@@ -8,8 +8,8 @@ import {
 import type { Context } from 'hono';
 import { toBase64Url } from '../lib/base64url';
 import { log } from '../lib/log';
-import type { GrantMetadata } from './connected-apps';
 import type { AppEnv } from './env';
+import type { GrantMetadata } from './grant-metadata';
 import { grantUserId } from './grant-user';
 import { type SignedInUser, signedInUser } from './props';
 import { scopesToGrant } from './scopes';

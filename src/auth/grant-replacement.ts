@@ -1,6 +1,6 @@
 import type { GrantSummary, OAuthHelpers } from '@cloudflare/workers-oauth-provider';
-import type { GrantMetadata } from './connected-apps';
 import { forgetGrantUse } from './grant-activity';
+import type { GrantMetadata } from './grant-metadata';
 
 /**
  * A remembered consent replaces an app's earlier grants when its code is redeemed, not when it is
