@@ -10,6 +10,7 @@ import type { Props } from './auth/props';
 import { checkRegistration } from './auth/registration';
 import { CHALLENGE_SCOPES, SUPPORTED_SCOPES } from './auth/scopes';
 import { DEFAULT_UPSTREAM_RECHECK_SECONDS, refreshUpstreamTokens } from './auth/sign-in/refresh';
+import { BoundedMap } from './lib/bounded-map';
 import { log } from './lib/log';
 import { type OriginResources, resourcesOf } from './lib/resources';
 import { STORAGE_UNAVAILABLE, StorageUnavailable } from './lib/storage-errors';
@@ -183,7 +184,7 @@ function build(origin: string, lifetimes: TokenLifetimes): OriginAuthorization {
   };
 }
 
-const built = new Map<string, OriginAuthorization>();
+const built = new BoundedMap<string, OriginAuthorization>(16);
 
 /**
  * The authorization server and resources of an origin, built once per isolate (construction
@@ -192,11 +193,5 @@ const built = new Map<string, OriginAuthorization>();
  */
 export function authorizationFor(origin: string, lifetimes: TokenLifetimes): OriginAuthorization {
   const key = `${origin} ${lifetimes.accessTokenTTL} ${lifetimes.refreshTokenTTL} ${lifetimes.upstreamRecheckSeconds}`;
-  let auth = built.get(key);
-  if (!auth) {
-    auth = build(origin, lifetimes);
-    if (built.size >= 16) built.clear();
-    built.set(key, auth);
-  }
-  return auth;
+  return built.getOrSet(key, () => build(origin, lifetimes));
 }

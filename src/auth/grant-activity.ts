@@ -1,4 +1,5 @@
 import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
+import { BoundedMap } from '../lib/bounded-map';
 import { log } from '../lib/log';
 
 /**
@@ -27,8 +28,7 @@ interface UseRecord {
 }
 
 /** Grants this isolate recorded lately, and when (milliseconds): the write throttle. */
-const recent = new Map<string, number>();
-const MAX_RECENT = 10_000;
+const recent = new BoundedMap<string, number>(10_000);
 
 function useKey(userId: string, grantId: string): string {
   return `${PREFIX}${userId}:${grantId}`;
@@ -59,7 +59,6 @@ export function recordGrantUse(
   const key = useKey(grant.userId, grant.grantId);
   const last = recent.get(key);
   if (last !== undefined && now - last < USE_RECORD_INTERVAL_SECONDS * 1000) return;
-  if (recent.size >= MAX_RECENT) recent.clear();
   recent.set(key, now);
   const metadata: UseRecord = { t: Math.floor(now / 1000) };
   ctx.waitUntil(

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { fromBase64Url, randomToken, toBase64Url } from '../lib/base64url';
+import { BoundedMap } from '../lib/bounded-map';
 import { isLoopbackHostname } from '../lib/hosts';
 import type { AppEnv } from './env';
 import { type SignedInUser, signedInUser } from './props';
@@ -20,7 +21,7 @@ interface SessionPayload extends SignedInUser {
 type AppContext = Context<{ Bindings: AppEnv }>;
 
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new BoundedMap<string, Promise<CryptoKey>>(4);
 
 /**
  * What keeps this request's host from signing sessions, or `null`. A public host needs

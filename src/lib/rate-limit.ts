@@ -1,4 +1,5 @@
 import { sha256Base64Url } from './base64url';
+import { BoundedMap } from './bounded-map';
 import { log } from './log';
 
 /** What each limiter counts, for the log and the message (limits are in wrangler.jsonc). */
@@ -37,14 +38,12 @@ export async function withinLimit(limiter: RateLimit, name: LimitName, value: st
 }
 
 /** Keys hashed lately in this isolate: a busy user's MCP calls hash the same value again and again. */
-const hashedKeys = new Map<string, string>();
-const MAX_HASHED_KEYS = 10_000;
+const hashedKeys = new BoundedMap<string, string>(10_000);
 
 async function limiterKey(counted: string): Promise<string> {
   let key = hashedKeys.get(counted);
   if (key === undefined) {
     key = await sha256Base64Url(counted);
-    if (hashedKeys.size >= MAX_HASHED_KEYS) hashedKeys.clear();
     hashedKeys.set(counted, key);
   }
   return key;

@@ -1,6 +1,7 @@
 import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Props } from '../auth/props';
+import { BoundedMap } from '../lib/bounded-map';
 import { resourceMetadataUrl } from '../lib/resources';
 
 /**
@@ -45,18 +46,11 @@ export function authInfoFor(caller: McpCaller): AuthInfo {
 }
 
 /** Audiences are this server's resources: a handful per isolate, parsed once each. */
-const resources = new Map<string, { resource: URL; resourceMetadataUrl: string }>();
+const resources = new BoundedMap<string, { resource: URL; resourceMetadataUrl: string }>(16);
 
 function resourceOf(audience: string): { resource: URL; resourceMetadataUrl: string } {
-  let known = resources.get(audience);
-  if (!known) {
-    const resource = new URL(audience);
-    known = {
-      resource,
-      resourceMetadataUrl: resourceMetadataUrl(audience),
-    };
-    if (resources.size >= 16) resources.clear();
-    resources.set(audience, known);
-  }
-  return known;
+  return resources.getOrSet(audience, () => ({
+    resource: new URL(audience),
+    resourceMetadataUrl: resourceMetadataUrl(audience),
+  }));
 }

@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import { BoundedMap } from '../../lib/bounded-map';
 import type { AppEnv } from '../env';
 import type { UpstreamTokens } from '../props';
 import {
@@ -64,9 +65,9 @@ function requestOptions(issuer: URL) {
 }
 
 /** Discovered issuer metadata, per issuer, for the isolate's life (failures are not kept). */
-const discovered = new Map<string, Promise<oauth.AuthorizationServer>>();
+const discovered = new BoundedMap<string, Promise<oauth.AuthorizationServer>>(16);
 /** The issuer's JWKS, per issuer, kept and refreshed by oauth4webapi. */
-const jwksCaches = new Map<string, oauth.JWKSCacheInput>();
+const jwksCaches = new BoundedMap<string, oauth.JWKSCacheInput>(16);
 
 /** OpenID Connect Discovery 1.0 §4: fetch and validate `<issuer>/.well-known/openid-configuration`. */
 function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
@@ -77,7 +78,6 @@ function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
       return oauth.processDiscoveryResponse(issuer, response);
     })();
     metadata.catch(() => discovered.delete(issuer.href));
-    if (discovered.size >= 16) discovered.clear();
     discovered.set(issuer.href, metadata);
   }
   return metadata;

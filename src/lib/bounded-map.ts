@@ -1,0 +1,24 @@
+/**
+ * A per-isolate memo that cannot grow without bound: a `Map` that empties itself when a new key
+ * would take it past `max` entries. The memos here hold what is cheap to make again (a hashed key,
+ * a parsed URL, a configured server per origin), so forgetting everything at once is fine and
+ * needs no bookkeeping per read.
+ */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.max) this.clear();
+    return super.set(key, value);
+  }
+
+  /** The value of `key`, made by `make` and kept when absent. */
+  getOrSet(key: K, make: () => V): V {
+    if (this.has(key)) return this.get(key) as V;
+    const value = make();
+    this.set(key, value);
+    return value;
+  }
+}
