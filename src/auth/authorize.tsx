@@ -8,9 +8,9 @@ import { ErrorPage } from '../pages/error';
 import { completeRememberedConsent, rememberFor } from './consent-memory';
 import { offeredScopes, offerField } from './consent-scopes';
 import type { AppEnv } from './env';
-import { grantMetadataFor } from './grant-metadata';
+import { completeGrant } from './grant';
 import { grantUserId } from './grant-user';
-import { type SignedInUser, signedInUser } from './props';
+import type { SignedInUser } from './props';
 import { describeError, expiredForm, formOf, signInPage } from './responses';
 import { BASE_SCOPE, scopesToGrant } from './scopes';
 import { contentSecurityPolicy } from './security-headers';
@@ -169,15 +169,7 @@ authorizeRoutes.post('/authorize', async (c) => {
   }
   try {
     const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
-    const userId = await grantUserId(user.userId);
-    const { redirectTo } = await oauth.completeAuthorization({
-      request: approved.request,
-      userId,
-      metadata: await grantMetadataFor(c.env, approved.request),
-      scope,
-      props: signedInUser(user),
-    });
-    log('info', 'consent_given', { grantUserId: userId, clientId: approved.request.clientId, scope });
+    const redirectTo = await completeGrant(c.env, { request: approved.request, user, scope });
     return redirectWith(approved.headers, redirectTo);
   } catch (error) {
     return consentFailure(c, error);

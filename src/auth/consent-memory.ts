@@ -9,9 +9,9 @@ import type { Context } from 'hono';
 import { toBase64Url } from '../lib/base64url';
 import { log } from '../lib/log';
 import type { AppEnv } from './env';
-import type { GrantMetadata } from './grant-metadata';
+import { completeGrant } from './grant';
 import { grantUserId } from './grant-user';
-import { type SignedInUser, signedInUser } from './props';
+import type { SignedInUser } from './props';
 import { scopesToGrant } from './scopes';
 import { sessionKey } from './session';
 import { beginUpstreamAuthorization } from './sign-in/routes';
@@ -125,15 +125,13 @@ export async function completeRememberedConsent(
   }
   let redirectTo: string;
   try {
-    const metadata: GrantMetadata = { clientName: details.clientName.slice(0, 200), replacesOnRedeem: true };
-    ({ redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
+    redirectTo = await completeGrant(c.env, {
       request: approved,
-      userId: await grantUserId(user.userId),
-      metadata,
+      user,
       scope,
-      props: signedInUser(user),
-      revokeExistingGrants: false,
-    }));
+      remembered: true,
+      clientName: details.clientName,
+    });
   } catch (error) {
     if (error instanceof AuthorizationError) return null; // show the page, which explains
     throw error;

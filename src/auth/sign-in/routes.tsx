@@ -11,7 +11,7 @@ import { log } from '../../lib/log';
 import { safeReturnTo } from '../../lib/return-to';
 import { ErrorPage } from '../../pages/error';
 import type { AppEnv } from '../env';
-import { grantMetadataFor } from '../grant-metadata';
+import { completeGrant } from '../grant';
 import { grantUserId } from '../grant-user';
 import type { Props, SignedInUser } from '../props';
 import { startSession } from '../session';
@@ -308,19 +308,12 @@ async function finishSignIn(
     upstream: identity.tokens,
     upstreamCheckedAt: Math.floor(Date.now() / 1000),
   };
-  const remembered = resumed?.data?.remembered === true;
-  const { redirectTo } = await c.env.OAUTH_PROVIDER.completeAuthorization({
+  const redirectTo = await completeGrant(c.env, {
     request: original,
-    userId,
-    metadata: { ...(await grantMetadataFor(c.env, original)), ...(remembered && { replacesOnRedeem: true }) },
-    scope: original.scope,
+    user,
     props,
-    revokeExistingGrants: !remembered,
-  });
-  log('info', 'consent_given', {
-    grantUserId: userId,
-    clientId: original.clientId,
     scope: original.scope,
+    remembered: resumed?.data?.remembered === true,
   });
   return c.redirect(redirectTo, 302);
 }
