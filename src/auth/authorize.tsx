@@ -15,8 +15,8 @@ import { describeError, expiredForm, formOf, signInPage } from './responses';
 import { BASE_SCOPE, scopesToGrant } from './scopes';
 import { contentSecurityPolicy } from './security-headers';
 import { csrfToken, isCrossSite, readSession } from './session';
+import { beginUpstreamAuthorization, misconfiguredPage, SIGN_IN_WITH } from './sign-in/flow';
 import { configuredUpstream, prepareUpstream, signInChoices } from './sign-in/methods';
-import { beginUpstreamAuthorization, misconfiguredPage, SIGN_IN_WITH } from './sign-in/routes';
 import { ConfigurationProblem, type UpstreamMethod } from './sign-in/upstream';
 
 type AppContext = Context<{ Bindings: AppEnv }>;

@@ -14,7 +14,7 @@ import { grantUserId } from './grant-user';
 import type { SignedInUser } from './props';
 import { scopesToGrant } from './scopes';
 import { sessionKey } from './session';
-import { beginUpstreamAuthorization } from './sign-in/routes';
+import { beginUpstreamAuthorization } from './sign-in/flow';
 import type { ReadyUpstream, UpstreamMethod } from './sign-in/upstream';
 
 /** Labels the key derived for the approvals cookie, so it never equals a session signature. */
