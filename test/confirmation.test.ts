@@ -1,7 +1,12 @@
 import { env } from 'cloudflare:workers';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONFIRMATION_TTL_SECONDS, confirmationCodec } from '../src/mcp/confirmation';
+import {
+  type AskState,
+  callFingerprint,
+  REQUEST_STATE_TTL_SECONDS,
+  requestStateCodec,
+} from '../src/mcp/request-state';
 import { ANSWERED_CONFIRMATION_TTL_MS } from '../src/notes/notebook';
 import { answerOf, type JsonRpcResponse, LEGACY_VERSION, mcpPost, modernRequest } from './support/mcp';
 import { ALL_SCOPES, connect } from './support/oauth';
@@ -57,6 +62,12 @@ async function askToDelete(caller: App, id: string): Promise<string> {
 /** Our codec binds to the holder it was made for, not to the request context. */
 const NO_CONTEXT = {} as ServerContext;
 
+/** The state notes_delete mints when it asks to confirm deleting `id`, with its single-use nonce. */
+async function deleteState(id: string, nonce: string): Promise<AskState> {
+  const call = await callFingerprint('tools/call', 'notes_delete', { id });
+  return { v: 2, call, answers: {}, once: { nonce, keys: ['confirm'] } };
+}
+
 const ACCEPT = { confirm: { action: 'accept', content: { confirm: true } } };
 const DECLINE = { confirm: { action: 'decline' } };
 
@@ -94,7 +105,13 @@ describe('notes_delete asks the user to confirm (MCP 2026-07-28 multi-round-trip
             message: 'Delete the note "Question"? This cannot be undone.',
             requestedSchema: {
               type: 'object',
-              properties: { confirm: { type: 'boolean' } },
+              properties: {
+                confirm: {
+                  type: 'boolean',
+                  title: 'Yes, do it',
+                  description: 'Tick to confirm. This cannot be undone.',
+                },
+              },
               required: ['confirm'],
             },
           },
@@ -193,11 +210,8 @@ describe('notes_delete asks the user to confirm (MCP 2026-07-28 multi-round-trip
 
   it('a state issued to another app of the same user is refused (bound to the app)', async () => {
     const id = await createNote(ada, 'Other app');
-    const codec = await confirmationCodec(env, { userId: ada.userId, clientId: 'another-app' });
-    const state = await codec.mint(
-      { v: 1, tool: 'notes_delete', subject: id, nonce: 'n-other-app' },
-      NO_CONTEXT,
-    );
+    const codec = await requestStateCodec(env, { userId: ada.userId, clientId: 'another-app' });
+    const state = await codec.mint(await deleteState(id, 'n-other-app'), NO_CONTEXT);
     expectRefusedState(
       await call(ada, 'notes_delete', { id }, { inputResponses: ACCEPT, requestState: state }),
     );
@@ -206,15 +220,13 @@ describe('notes_delete asks the user to confirm (MCP 2026-07-28 multi-round-trip
 
   it('an expired state is refused', async () => {
     const id = await createNote(ada, 'Expired');
-    const codec = await confirmationCodec(env, { userId: ada.userId, clientId: ada.clientId });
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - (CONFIRMATION_TTL_SECONDS + 1) * 1000 });
-    const state = await codec.mint(
-      { v: 1, tool: 'notes_delete', subject: id, nonce: 'n-expired' },
-      NO_CONTEXT,
-    );
+    const codec = await requestStateCodec(env, { userId: ada.userId, clientId: ada.clientId });
+    const expiredPayload = await deleteState(id, 'n-expired');
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - (REQUEST_STATE_TTL_SECONDS + 1) * 1000 });
+    const state = await codec.mint(expiredPayload, NO_CONTEXT);
     vi.useRealTimers();
     // The same state, freshly minted, would be accepted: only its age is wrong.
-    const fresh = await codec.mint({ v: 1, tool: 'notes_delete', subject: id, nonce: 'n-fresh' }, NO_CONTEXT);
+    const fresh = await codec.mint(await deleteState(id, 'n-fresh'), NO_CONTEXT);
     expectRefusedState(
       await call(ada, 'notes_delete', { id }, { inputResponses: ACCEPT, requestState: state }),
     );
@@ -237,14 +249,14 @@ describe('notes_delete asks the user to confirm (MCP 2026-07-28 multi-round-trip
     expect(answer.result?.content).toEqual([
       {
         type: 'text',
-        text: 'This confirmation was given for another request. Call notes_delete again to ask the user anew.',
+        text: 'These answers were given for another call. Call notes_delete again to be asked anew.',
       },
     ]);
     expect(await exists(ada, other)).toBe(true);
   });
 
   it('answered confirmations are remembered longer than a state lives', () => {
-    expect(ANSWERED_CONFIRMATION_TTL_MS).toBeGreaterThan(CONFIRMATION_TTL_SECONDS * 1000);
+    expect(ANSWERED_CONFIRMATION_TTL_MS).toBeGreaterThan(REQUEST_STATE_TTL_SECONDS * 1000);
   });
 });
 

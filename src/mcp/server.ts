@@ -2,7 +2,6 @@ import { env } from 'cloudflare:workers';
 import {
   type AuthInfo,
   type CallToolResult,
-  type InputRequiredResult,
   McpServer,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -13,8 +12,8 @@ import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
 import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
 import { tools } from '../tools/index';
-import { AskUser } from '../tools/support/confirmation';
-import { confirm, type StateHolder, verifyRequestState } from './confirmation';
+import { type AskedCall, Asking, InputRequired } from './asking';
+import { type StateHolder, verifyRequestState } from './request-state';
 import { scopeChallenge } from './scope-challenge';
 
 export const SERVER_INFO = {
@@ -27,13 +26,19 @@ const INSTRUCTIONS =
   'Tools of a remote MCP server on Cloudflare Workers. Every call acts as the user who signed in through OAuth.';
 
 /**
+ * What an extension gets besides the server, to build fixtures on the product's own machinery:
+ * tools registered exactly as the product's are, and the asking of a prompt or resource handler.
+ */
+export interface ServerBuild {
+  registerTool: (tool: ToolDefinition) => void;
+  asking: (ctx: ServerContext, call: AskedCall) => Asking;
+}
+
+/**
  * Extra registrations for a special build: the conformance build (src/conformance/) adds the MCP
  * conformance suite's fixtures here. The product build never adds anything.
  */
-export const serverExtensions: Array<(server: McpServer) => void> = [];
-
-/** The first protocol revision with multi-round-trip requests (`input_required`). */
-const FIRST_MODERN_VERSION = '2026-07-28';
+export const serverExtensions: Array<(server: McpServer, build: ServerBuild) => void> = [];
 
 /**
  * Builds the MCP server for one request (or one SSE message) from who is calling. Every
@@ -61,12 +66,13 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
       'server/discover': { ttlMs: 300_000, cacheScope: 'private' },
     },
     // Every echoed requestState is checked before any handler runs: signature, expiry, user and
-    // app, single use (src/mcp/confirmation.ts).
+    // app, single use (src/mcp/request-state.ts).
     requestState: { verify: (state, ctx) => verifyRequestState(env, holder, state, ctx) },
   });
   const caller: Caller = { user, env, scopes: effectiveScopes(authInfo?.scopes ?? []) };
-  const isModern = () => (server.server.getNegotiatedProtocolVersion() ?? '') >= FIRST_MODERN_VERSION;
-  for (const tool of tools) {
+  const asking = (ctx: ServerContext, call: AskedCall) =>
+    new Asking(env, holder, ctx, call, server.server.getNegotiatedProtocolVersion());
+  const registerTool = (tool: ToolDefinition) =>
     server.registerTool(
       tool.name,
       {
@@ -77,16 +83,16 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
         annotations: { title: tool.title, ...tool.annotations },
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
-      (input: unknown, ctx: ServerContext) =>
-        callTool(tool, input, {
-          ...caller,
-          confirm: (request) => confirm(env, holder, ctx, isModern(), request),
-        }),
+      (input: unknown, ctx: ServerContext) => {
+        const asks = asking(ctx, { method: 'tools/call', name: tool.name, arguments: input });
+        const { confirm, elicit, sample, roots, canAsk } = asks;
+        return asks.run(() => callTool(tool, input, { ...caller, confirm, elicit, sample, roots, canAsk }));
+      },
     );
-  }
+  for (const tool of tools) registerTool(tool);
   registerNoteResources(server, caller);
   registerNotePrompts(server, caller);
-  for (const extend of serverExtensions) extend(server);
+  for (const extend of serverExtensions) extend(server, { registerTool, asking });
   return server;
 }
 
@@ -103,13 +109,14 @@ export function describeFor(tool: ToolDefinition, scopes: ReadonlySet<Scope>): s
 /**
  * The error boundary: a tool's {@link ToolError} becomes an `isError` result with its message;
  * anything else becomes a generic message, so no stack trace or upstream text reaches the model.
+ * A question that ends the round ({@link InputRequired}) passes through to {@link Asking.run}.
  * The tool's scope is checked again here (the step-up challenge answers first on every route).
  */
 export async function callTool(
   tool: ToolDefinition,
   input: unknown,
   context: ToolContext,
-): Promise<CallToolResult | InputRequiredResult> {
+): Promise<CallToolResult> {
   try {
     if (!allows(context.scopes, tool.scope)) {
       throw new ToolError(
@@ -117,12 +124,12 @@ export async function callTool(
       );
     }
     const output = await tool.handler(input as never, context);
-    if (output instanceof AskUser) return output.result;
     return {
       content: [{ type: 'text', text: output.text }],
       structuredContent: output.structured as Record<string, unknown>,
     };
   } catch (error) {
+    if (error instanceof InputRequired) throw error;
     if (error instanceof ToolError) {
       return { isError: true, content: [{ type: 'text', text: error.message }] };
     }

@@ -15,11 +15,7 @@ export type UpdateResult =
   | { ok: true; note: Note }
   | { ok: false; problem: string }
   | { ok: false; missing: true };
-/**
- * `replayed`: the confirmation that authorized this deletion was already answered once (a
- * confirmation is single-use), so nothing was deleted.
- */
-export type DeleteResult = 'deleted' | 'not-found' | 'replayed';
+export type DeleteResult = 'deleted' | 'not-found';
 
 export interface NotePage {
   notes: Note[];
@@ -27,7 +23,7 @@ export interface NotePage {
   total: number;
 }
 
-/** How long an answered confirmation is remembered: at least as long as its request state lives. */
+/** How long a used single-use answer is remembered: at least as long as its request state lives. */
 export const ANSWERED_CONFIRMATION_TTL_MS = 15 * 60 * 1000;
 
 type NoteRow = { id: string; title: string; body: string; created_at: number; updated_at: number };
@@ -35,7 +31,8 @@ type NoteRow = { id: string; title: string; body: string; created_at: number; up
 /**
  * One user's notes: a Durable Object per user (addressed by `idFromName(userId)`), with its own
  * SQLite database, so users are isolated by construction and every write is consistent. It also
- * remembers which delete confirmations were answered, so an answered one cannot be replayed.
+ * remembers which single-use answers (confirmations, src/mcp/asking.ts) were used, so a used one
+ * cannot be replayed.
  *
  * Every method runs without awaiting, so each is atomic; limits are checked here as well as in
  * the tools' schemas. Storage layout: docs/storage-schema.md.
@@ -138,24 +135,17 @@ export class Notebook extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Deletes a note. With `confirmation` (the nonce of the answered confirmation that allows it),
-   * the nonce is recorded in the same transaction and a nonce already recorded deletes nothing.
-   */
-  delete(id: string, confirmation?: string): DeleteResult {
-    return this.ctx.storage.transactionSync((): DeleteResult => {
-      if (confirmation !== undefined && !this.#recordAnswer(confirmation)) return 'replayed';
-      const deleted = this.#sql.exec('DELETE FROM notes WHERE id = ?', id).rowsWritten;
-      return deleted > 0 ? 'deleted' : 'not-found';
-    });
+  delete(id: string): DeleteResult {
+    const deleted = this.#sql.exec('DELETE FROM notes WHERE id = ?', id).rowsWritten;
+    return deleted > 0 ? 'deleted' : 'not-found';
   }
 
-  /** Records that a confirmation was answered (declined, say); `false` if it already was. */
+  /** Records that a single-use answer was used (a confirmation); `false` if it already was. */
   answer(confirmation: string): boolean {
     return this.ctx.storage.transactionSync(() => this.#recordAnswer(confirmation));
   }
 
-  /** Whether a confirmation was answered already (its request state must not be used again). */
+  /** Whether a single-use answer was used already (its request state must not be used again). */
   isAnswered(confirmation: string): boolean {
     return (
       this.#sql.exec('SELECT 1 FROM answered_confirmations WHERE nonce = ?', confirmation).toArray().length >

@@ -2,11 +2,27 @@ import type * as z from 'zod';
 import type { Props } from '../auth/props';
 import type { Scope } from '../auth/scopes';
 import { cachedJsonSchema } from '../lib/cached-json-schema';
-import type { AskUser, Confirmation, ConfirmationRequest } from './support/confirmation';
+import type {
+  AskKind,
+  Confirmation,
+  ConfirmationRequest,
+  ElicitAnswer,
+  ElicitForm,
+  Root,
+  Sampled,
+  SampleOptions,
+  SamplingMessage,
+} from './support/asking';
 
 /**
  * What a tool handler gets besides its input: who is calling, what their grant allows, the
- * Worker's bindings, and a way to ask the user to confirm an action.
+ * Worker's bindings, and ways to ask the user, the client's model or the client (README, "Asking
+ * the user, the model or the client").
+ *
+ * An ask whose answer has not come yet ends the handler's round (MCP 2026-07-28 multi-round-trip
+ * requests): the client answers and calls the tool again, and the handler runs again from the
+ * start, this time getting the answer. So do nothing that cannot be repeated before the last ask.
+ * Several asks awaited together (`Promise.all`) are put to the client in one round.
  */
 export interface ToolContext {
   user: Props;
@@ -15,6 +31,17 @@ export interface ToolContext {
   scopes: ReadonlySet<Scope>;
   /** Asks the user to confirm (see {@link Confirmation}); a read-only tool never needs it. */
   confirm: (request: ConfirmationRequest) => Promise<Confirmation>;
+  /** Asks the user to fill in a form (elicitation); the answer is validated with the form's schema. */
+  elicit: <S extends z.ZodObject>(form: ElicitForm<S>) => Promise<ElicitAnswer<z.output<S>>>;
+  /** Asks the client's model for a completion (sampling); a string is one user message. */
+  sample: (messages: string | SamplingMessage[], options: SampleOptions) => Promise<Sampled>;
+  /** Asks the client for its roots (the directories or files it lets servers work on). */
+  roots: (options?: { key?: string }) => Promise<Root[]>;
+  /**
+   * Whether this client can be asked `kind`: asking a client that cannot answer refuses the call
+   * (`-32021`), so a tool that can do without asks only when this is true.
+   */
+  canAsk: (kind: AskKind) => boolean;
 }
 
 /**
@@ -47,11 +74,10 @@ export interface ToolDefinition<
   scope: Scope;
   /**
    * Does the work. Returns the structured result (checked against `outputSchema`) and its text
-   * form for clients that do not read structured content, or the {@link AskUser} of a pending
-   * confirmation. Throw a {@link ToolError} for a failure the model should see; anything else
-   * becomes a generic error.
+   * form for clients that do not read structured content. Throw a {@link ToolError} for a failure
+   * the model should see; anything else becomes a generic error.
    */
-  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>> | AskUser>;
+  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>>>;
 }
 
 export interface ToolOutput<T> {

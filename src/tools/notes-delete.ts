@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type DeleteResult, notebookOf } from '../notes/notebook';
+import { notebookOf } from '../notes/notebook';
 import { defineTool, ToolError } from './define-tool';
 import { noSuchNote, noteId } from './support/notes';
 
@@ -33,37 +33,20 @@ export default defineTool({
     const note = await notebook.get(id);
     if (!note) throw new ToolError(noSuchNote(id));
     const { title } = note;
-    const confirmation = await confirm({
-      tool: 'notes_delete',
-      subject: id,
-      message: `Delete the note "${title}"? This cannot be undone.`,
-    });
-    let result: DeleteResult;
-    switch (confirmation.status) {
-      case 'ask':
-        return confirmation.ask;
-      case 'declined':
-        return {
-          structured: { id, title, deleted: false },
-          text: `Kept the note "${title}": the user did not confirm the deletion.`,
-        };
-      case 'confirmed':
-        result = await notebook.delete(id, confirmation.answer);
-        break;
-      case 'unavailable':
-        if (confirmed !== true) {
-          throw new ToolError(
-            `Deleting a note cannot be undone, and this app cannot show the user a confirmation. Ask the user whether to delete the note "${title}" (id ${id}); only if they say yes, call notes_delete again with confirm: true.`,
-          );
-        }
-        result = await notebook.delete(id);
-        break;
+    // Asks the user (the round ends here until they answer); the answer is spent once used.
+    const confirmation = await confirm({ message: `Delete the note "${title}"? This cannot be undone.` });
+    if (confirmation.status === 'declined') {
+      return {
+        structured: { id, title, deleted: false },
+        text: `Kept the note "${title}": the user did not confirm the deletion.`,
+      };
     }
-    if (result === 'replayed') {
+    if (confirmation.status === 'unavailable' && confirmed !== true) {
       throw new ToolError(
-        'This confirmation was already answered. Call notes_delete again to ask the user anew.',
+        `Deleting a note cannot be undone, and this app cannot show the user a confirmation. Ask the user whether to delete the note "${title}" (id ${id}); only if they say yes, call notes_delete again with confirm: true.`,
       );
     }
+    const result = await notebook.delete(id);
     if (result === 'not-found') throw new ToolError(noSuchNote(id));
     return { structured: { id, title, deleted: true }, text: `Deleted the note "${title}".` };
   },

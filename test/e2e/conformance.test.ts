@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request as forward, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import {
+  type BearerProxy,
+  type Check,
+  CONFORMANCE_CLI,
+  check,
+  type Exception,
+  judge,
+  listedScenarios,
+  noSessionForMultipleStreams,
+  PASSING_DETAILS_2025,
+  readResults,
+  runConformance,
+  SERVER_REQUEST_SCENARIOS,
+  startBearerProxy,
+} from './support/conformance.ts';
 import { type RunningServer, startServer } from './support/server.ts';
 import { obtainAccessToken } from './support/token.ts';
 
@@ -18,79 +29,7 @@ import { obtainAccessToken } from './support/token.ts';
  * so the list stays honest: a scenario that starts passing, or fails differently, fails here.
  */
 
-const CONFORMANCE_CLI = join(process.cwd(), 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 const OUTPUT_DIR = join(process.cwd(), 'test-results/conformance');
-
-type Status = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
-
-interface Check {
-  id: string;
-  status: Status;
-  errorMessage?: string;
-  details?: Record<string, unknown> | null;
-}
-
-interface ToolResult {
-  isError?: boolean;
-  content?: Array<{ type: string; text?: string }>;
-}
-
-/**
- * A scenario's outcome: FAILURE if any check failed, WARNING if any warned, SUCCESS if at least
- * one check succeeded, and NONE when it only reported information (nothing was tested).
- */
-function outcome(checks: Check[]): 'FAILURE' | 'WARNING' | 'SUCCESS' | 'NONE' {
-  if (checks.some((check) => check.status === 'FAILURE')) return 'FAILURE';
-  if (checks.some((check) => check.status === 'WARNING')) return 'WARNING';
-  return checks.some((check) => check.status === 'SUCCESS') ? 'SUCCESS' : 'NONE';
-}
-
-function check(checks: Check[], id: string): Check {
-  const found = checks.find((candidate) => candidate.id === id);
-  assert.ok(found, `no check ${id} in ${JSON.stringify(checks.map((c) => c.id))}`);
-  return found;
-}
-
-function toolResult(check: Check): ToolResult {
-  const result = check.details?.result as ToolResult | undefined;
-  assert.ok(result, `check ${check.id} has no result in its details`);
-  return result;
-}
-
-function firstText(result: ToolResult): string {
-  return result.content?.find((item) => item.type === 'text')?.text ?? '';
-}
-
-interface Exception {
-  outcome: 'FAILURE' | 'WARNING';
-  /** Why a stateless server cannot pass it (the same words as docs/conformance.md). */
-  reason: string;
-  /** Asserts the checks show exactly that reason, not another failure. */
-  verify: (checks: Check[]) => void;
-}
-
-/** A server-to-client request the fixture tried and could not complete, answered as an error. */
-function refusedServerRequest(checkId: string, flag: string, message: RegExp) {
-  return (checks: Check[]) => {
-    const failed = check(checks, checkId);
-    assert.equal(failed.status, 'FAILURE');
-    assert.equal(failed.details?.[flag], false, `${checkId}: the client was asked after all`);
-    const result = toolResult(failed);
-    assert.equal(result.isError, true, `${checkId}: the tool did not report an error`);
-    assert.match(firstText(result), message);
-  };
-}
-
-/** An elicitation scenario whose tool could not ask the client: nothing about the schema was checked. */
-function elicitationNotRequested(generalId: string) {
-  return (checks: Check[]) => {
-    assert.deepEqual(
-      checks.map((c) => c.id),
-      [generalId],
-    );
-    assert.equal(check(checks, generalId).errorMessage, 'Server did not request elicitation from client');
-  };
-}
 
 const STATELESS_SERVER_REQUEST =
   'needs a server-to-client request answered on the same session; this server is stateless (no Mcp-Session-Id), so the answer cannot reach it';
@@ -99,26 +38,22 @@ const EXCEPTIONS: Record<string, Exception> = {
   'tools-call-sampling': {
     outcome: 'FAILURE',
     reason: `sampling/createMessage ${STATELESS_SERVER_REQUEST}`,
-    verify: refusedServerRequest('tools-call-sampling', 'samplingRequested', /^Sampling is not available: /),
+    verify: SERVER_REQUEST_SCENARIOS.sampling,
   },
   'tools-call-elicitation': {
     outcome: 'FAILURE',
     reason: `elicitation/create ${STATELESS_SERVER_REQUEST}`,
-    verify: refusedServerRequest(
-      'tools-call-elicitation',
-      'elicitationRequested',
-      /^Elicitation is not available: /,
-    ),
+    verify: SERVER_REQUEST_SCENARIOS.elicitation,
   },
   'elicitation-sep1034-defaults': {
     outcome: 'FAILURE',
     reason: `elicitation/create ${STATELESS_SERVER_REQUEST}`,
-    verify: elicitationNotRequested('elicitation-sep1034-general'),
+    verify: SERVER_REQUEST_SCENARIOS.sep1034,
   },
   'elicitation-sep1330-enums': {
     outcome: 'FAILURE',
     reason: `elicitation/create ${STATELESS_SERVER_REQUEST}`,
-    verify: elicitationNotRequested('elicitation-sep1330-general'),
+    verify: SERVER_REQUEST_SCENARIOS.sep1330,
   },
   'server-sse-polling': {
     outcome: 'WARNING',
@@ -138,146 +73,11 @@ const EXCEPTIONS: Record<string, Exception> = {
   'server-sse-multiple-streams': {
     outcome: 'WARNING',
     reason: 'the scenario stops before testing anything when the server gives no session id (stateless)',
-    verify(checks) {
-      assert.deepEqual(
-        checks.map((c) => [c.id, c.status]),
-        [['server-sse-multiple-streams-session', 'WARNING']],
-      );
-    },
+    verify: noSessionForMultipleStreams,
   },
 };
 
-/** Extra checks for scenarios that pass: a passing check can hide an isError answer (CLIENTS.md). */
-const PASSING_DETAILS: Record<string, (checks: Check[]) => void> = {
-  'tools-list'(checks) {
-    const tools = check(checks, 'tools-list').details?.tools as string[];
-    for (const name of [
-      'add',
-      'whoami',
-      'test_simple_text',
-      'test_error_handling',
-      'json_schema_2020_12_tool',
-    ]) {
-      assert.ok(tools.includes(name), `tools/list lacks ${name}: ${tools.join(', ')}`);
-    }
-  },
-  'tools-call-simple-text'(checks) {
-    const result = toolResult(check(checks, 'tools-call-simple-text'));
-    assert.equal(firstText(result), 'This is a simple text response for testing.');
-  },
-  'tools-call-error'(checks) {
-    // The fixture's own message proves the tool ran (an unknown tool is an isError result too).
-    const result = toolResult(check(checks, 'tools-call-error'));
-    assert.equal(firstText(result), 'This tool intentionally returns an error for testing');
-  },
-  'tools-call-with-logging'(checks) {
-    assert.equal(check(checks, 'tools-call-with-logging').details?.logCount, 3);
-  },
-  'tools-call-with-progress'(checks) {
-    const progress = check(checks, 'tools-call-with-progress');
-    assert.equal(progress.details?.progressCount, 3);
-    assert.notEqual(toolResult(progress).isError, true);
-  },
-  'completion-complete'(checks) {
-    const result = check(checks, 'completion-complete').details?.result as {
-      completion: { values: string[] };
-    };
-    assert.ok(result.completion.values.includes('test'), JSON.stringify(result));
-  },
-  'resources-templates-read'(checks) {
-    assert.match(String(check(checks, 'resources-templates-read').details?.content), /"id":"123"/);
-  },
-  'dns-rebinding-protection'(checks) {
-    const rejected = check(checks, 'localhost-host-rebinding-rejected').details?.statusCode as number;
-    assert.ok(rejected >= 400 && rejected < 500, `foreign Host answered ${rejected}`);
-    assert.equal(check(checks, 'localhost-host-valid-accepted').details?.statusCode, 200);
-  },
-};
-
-/** Every server scenario this version of the suite has (`conformance list --server`). */
-function listScenarios(): string[] {
-  const listing = execFileSync(process.execPath, [CONFORMANCE_CLI, 'list', '--server'], { encoding: 'utf8' });
-  return [...listing.matchAll(/^\s+- (\S+)/gm)].map((match) => match[1] ?? '');
-}
-
-/** A loopback proxy that adds the bearer token and passes everything else through (Host included). */
-interface BearerProxy {
-  origin: string;
-  setToken: (token: string) => void;
-  close: () => Promise<void>;
-}
-
-async function startBearerProxy(targetPort: number): Promise<BearerProxy> {
-  let token: string | undefined;
-  const server: Server = createServer((incoming, outgoing) => {
-    const headers = { ...incoming.headers };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const upstream = forward(
-      { host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    upstream.on('error', (error) => {
-      if (!outgoing.headersSent) outgoing.writeHead(502, { 'Content-Type': 'text/plain' });
-      outgoing.end(`proxy: ${error.message}`);
-    });
-    incoming.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    // localhost, not 127.0.0.1: the dns-rebinding-protection scenario needs a localhost URL.
-    origin: `http://localhost:${port}`,
-    setToken: (value) => {
-      token = value;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function runSuite(url: string, outputDir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [CONFORMANCE_CLI, 'server', '--url', url, '--suite', 'all', '-o', outputDir],
-      { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
-      (error, stdout, stderr) => {
-        // Exit 1 means "some check failed", which the exceptions make expected; judge checks.json.
-        if (error && error.code !== 1)
-          reject(new Error(`conformance failed to run: ${error.message}\n${stderr}`));
-        else resolve(stdout);
-      },
-    );
-  });
-}
-
-/** checks.json of every scenario, from `DIR/server-<scenario>-<timestamp>/`. */
-function readResults(outputDir: string): Map<string, Check[]> {
-  const results = new Map<string, Check[]>();
-  for (const entry of readdirSync(outputDir)) {
-    const scenario = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(entry)?.[1];
-    const file = join(outputDir, entry, 'checks.json');
-    if (!scenario || !existsSync(file)) continue;
-    results.set(scenario, JSON.parse(readFileSync(file, 'utf8')) as Check[]);
-  }
-  return results;
-}
-
-function summary(checks: Check[]): string {
-  return JSON.stringify(
-    checks.map(({ id, status, errorMessage }) => ({ id, status, errorMessage })),
-    null,
-    1,
-  );
-}
-
-const scenarios = listScenarios();
+const scenarios = listedScenarios(CONFORMANCE_CLI);
 
 describe('MCP conformance suite (server scenarios) against the conformance build', () => {
   let server: RunningServer;
@@ -291,9 +91,11 @@ describe('MCP conformance suite (server scenarios) against the conformance build
     // The token is obtained through the proxy, so it is bound to the origin the suite uses.
     const { accessToken } = await obtainAccessToken(proxy.origin, { email: 'conformance@example.com' });
     proxy.setToken(accessToken);
-    rmSync(OUTPUT_DIR, { recursive: true, force: true });
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    suiteOutput = await runSuite(`${proxy.origin}/mcp`, OUTPUT_DIR);
+    suiteOutput = await runConformance(
+      CONFORMANCE_CLI,
+      ['server', '--url', `${proxy.origin}/mcp`, '--suite', 'all'],
+      OUTPUT_DIR,
+    );
     results = readResults(OUTPUT_DIR);
   });
 
@@ -318,23 +120,7 @@ describe('MCP conformance suite (server scenarios) against the conformance build
     const title = exception
       ? `${scenario}: expected ${exception.outcome} (${exception.reason})`
       : `${scenario}: passes`;
-    test(title, () => {
-      const checks = results.get(scenario);
-      assert.ok(checks, `no results for ${scenario}`);
-      if (exception) {
-        assert.equal(outcome(checks), exception.outcome, summary(checks));
-        exception.verify(checks);
-        return;
-      }
-      assert.equal(outcome(checks), 'SUCCESS', summary(checks));
-      for (const passed of checks) {
-        const result = passed.details?.result as ToolResult | undefined;
-        if (result?.isError && scenario !== 'tools-call-error') {
-          assert.fail(`${passed.id} passed on an isError result: ${firstText(result)}`);
-        }
-      }
-      PASSING_DETAILS[scenario]?.(checks);
-    });
+    test(title, () => judge(scenario, results.get(scenario), exception, PASSING_DETAILS_2025[scenario]));
   }
 
   test('a request from a foreign Origin is refused before it reaches MCP (403)', async () => {

@@ -3,9 +3,9 @@ import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/
 import type { Props } from '../../src/auth/props';
 import { effectiveScopes } from '../../src/auth/scopes';
 import { callTool } from '../../src/mcp/server';
-import type { ToolContext, ToolDefinition } from '../../src/tools/define-tool';
+import { type ToolContext, type ToolDefinition, ToolError } from '../../src/tools/define-tool';
 import { tools } from '../../src/tools/index';
-import type { Confirmation } from '../../src/tools/support/confirmation';
+import type { Confirmation } from '../../src/tools/support/asking';
 
 /** A signed-in user of their own (a fresh notebook), as the demo sign-in makes them. */
 export function newUser(name = 'user'): Props {
@@ -32,6 +32,11 @@ export function contextFor(user: Props, options: ContextOptions = {}): ToolConte
       asked.push(request.message);
       return options.confirmation ?? { status: 'unavailable' };
     },
+    // A client that cannot be asked anything else (src/mcp/asking.ts is tested through MCP).
+    canAsk: () => false,
+    elicit: () => Promise.reject(new ToolError('This test client cannot be asked.')),
+    sample: () => Promise.reject(new ToolError('This test client cannot be asked.')),
+    roots: () => Promise.reject(new ToolError('This test client cannot be asked.')),
   };
 }
 

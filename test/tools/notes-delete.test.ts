@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { AskUser } from '../../src/tools/support/confirmation';
 import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../support/tools';
 
 const tool = toolNamed('notes_delete');
@@ -24,14 +23,13 @@ describe('notes_delete', () => {
     expect(await exists(context, id)).toBe(false);
   });
 
-  it('asks the user first: the pending question is what the tool returns', async () => {
-    const question = { resultType: 'input_required' as const, requestState: 'state' };
-    const context = contextFor(newUser(), { confirmation: { status: 'ask', ask: new AskUser(question) } });
+  it('asks the user first, with the note named in the question', async () => {
+    const context = contextFor(newUser(), { confirmation: { status: 'confirmed' } });
     const id = await createNote(context, 'Taxes 2025');
-    const result = await call('notes_delete', { id, confirm: true }, context);
-    expect(result).toEqual(question);
+    const result = await call('notes_delete', { id }, context);
     expect(context.asked).toEqual(['Delete the note "Taxes 2025"? This cannot be undone.']);
-    expect(await exists(context, id)).toBe(true);
+    expect(result.structuredContent).toEqual({ id, title: 'Taxes 2025', deleted: true });
+    expect(await exists(context, id)).toBe(false);
   });
 
   it('keeps the note when the user declines', async () => {
@@ -41,22 +39,6 @@ describe('notes_delete', () => {
     expect(result.structuredContent).toEqual({ id, title: 'Keep me', deleted: false });
     expect(textOf(result)).toBe('Kept the note "Keep me": the user did not confirm the deletion.');
     expect(await exists(context, id)).toBe(true);
-  });
-
-  it('deletes once per answer: the same answer cannot delete again', async () => {
-    const confirmed = { status: 'confirmed' as const, answer: crypto.randomUUID() };
-    const context = contextFor(newUser(), { confirmation: confirmed });
-    const first = await createNote(context, 'First');
-    const second = await createNote(context, 'Second');
-    expect((await call('notes_delete', { id: first }, context)).structuredContent).toMatchObject({
-      deleted: true,
-    });
-    const replayed = await call('notes_delete', { id: second }, context);
-    expect(replayed.isError).toBe(true);
-    expect(textOf(replayed)).toBe(
-      'This confirmation was already answered. Call notes_delete again to ask the user anew.',
-    );
-    expect(await exists(context, second)).toBe(true);
   });
 
   it("cannot delete another user's note, even with confirm: true", async () => {

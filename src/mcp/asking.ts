@@ -1,0 +1,339 @@
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type CreateMessageResult,
+  type ElicitRequestFormParams,
+  type InputRequest,
+  type InputRequiredResult,
+  inputRequired,
+  inputResponse,
+  type Root,
+  type SamplingMessage,
+  type ServerContext,
+  specTypeSchemas,
+} from '@modelcontextprotocol/server';
+import * as z from 'zod';
+import { randomToken } from '../lib/base64url';
+import { notebookOf } from '../notes/notebook';
+import { ToolError } from '../tools/define-tool';
+import type {
+  AskKind,
+  Confirmation,
+  ConfirmationRequest,
+  ElicitAnswer,
+  ElicitForm,
+  Sampled,
+  SampleOptions,
+} from '../tools/support/asking';
+import { type AskState, callFingerprint, requestStateCodec, type StateHolder } from './request-state';
+
+/** The first protocol revision with multi-round-trip requests (`input_required`). */
+export const FIRST_MODERN_VERSION = '2026-07-28';
+
+/** A request state longer than this is not handed to the client (it must echo it on every round). */
+export const MAX_REQUEST_STATE_LENGTH = 64 * 1024;
+
+/** The call whose handler asks: a request state is valid for this same call only. */
+export interface AskedCall {
+  method: 'tools/call' | 'prompts/get';
+  name: string;
+  arguments: unknown;
+}
+
+/**
+ * Thrown by an ask whose answer has not come yet: it ends this round of the handler, and
+ * {@link Asking.run} answers `input_required` with every question asked in the round. Handlers
+ * never catch it (one that does still ends with the question: the asks are recorded).
+ */
+export class InputRequired extends Error {
+  override readonly name = 'InputRequired';
+  constructor() {
+    super('The client must answer first: this round ends with input_required.');
+  }
+}
+
+const WHAT: Record<AskKind, string> = {
+  elicitation: 'the user a question (elicitation)',
+  sampling: 'the client’s model for a completion (sampling)',
+  roots: 'the client for its roots',
+};
+
+/** The yes/no form of a confirmation. */
+const CONFIRMATION_FORM = z.object({
+  confirm: z.boolean().meta({ title: 'Yes, do it', description: 'Tick to confirm. This cannot be undone.' }),
+});
+
+/**
+ * Asking the user, the client's model or the client, the MCP 2026-07-28 way (multi-round-trip
+ * requests, SEP-2322), for one request. Stateless: the handler runs again, from the start, on
+ * every round. Each ask either returns the client's answer (from this round's `inputResponses`,
+ * or from the signed request state that carries earlier rounds' answers) or ends the round with
+ * an `input_required` answer that asks it, together with every other question asked in the same
+ * round (`Promise.all` over several asks sends them at once).
+ *
+ * - Answers are as trustworthy as arguments: they come from the client, and are validated (a form
+ *   against its zod schema, a completion and roots against the MCP schema); an answer that is
+ *   missing or does not fit is asked again, extra ones are ignored.
+ * - The request state binds earlier answers to the user, the app, the call (tool or prompt and its
+ *   arguments) and an expiry (src/mcp/request-state.ts); the SDK refuses a forged, altered,
+ *   expired or foreign one before the handler runs. Single-use questions (`once`, confirmations)
+ *   count only with their own state, and once.
+ * - A client is never asked what it did not declare it can answer: asking anyway refuses the call
+ *   with `-32021 MissingRequiredClientCapability` (HTTP 400, SEP-2575), which the SDK sends for
+ *   the questions this round could not put. A 2025-era client cannot be asked at all on this
+ *   stateless server: the ask fails with a {@link ToolError} that says why.
+ */
+export class Asking {
+  readonly #pending: Record<string, InputRequest> = {};
+  readonly #refused: Record<string, InputRequest> = {};
+  /** Answers used in this round, carried to the next one. */
+  readonly #used: Record<string, unknown> = {};
+  readonly #once: string[] = [];
+  readonly #counts = new Map<string, number>();
+  readonly #fresh: Record<string, unknown>;
+  readonly #state: AskState | undefined;
+  readonly #modern: boolean;
+  #fingerprint: Promise<string> | undefined;
+  #spent: Promise<void> | undefined;
+
+  constructor(
+    private readonly env: Env,
+    private readonly holder: StateHolder,
+    private readonly ctx: ServerContext,
+    private readonly call: AskedCall,
+    private readonly protocolVersion: string | undefined,
+  ) {
+    this.#modern = (protocolVersion ?? '') >= FIRST_MODERN_VERSION;
+    const fresh = ctx.mcpReq.inputResponses;
+    this.#fresh = typeof fresh === 'object' && fresh !== null ? fresh : {};
+    this.#state = this.#modern ? ctx.mcpReq.requestState<AskState>() : undefined;
+  }
+
+  /** Whether this client can be asked `kind` (it declared the capability on a 2026-07-28 request). */
+  readonly canAsk = (kind: AskKind): boolean => {
+    if (!this.#modern) return false;
+    const envelope = this.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+    const capability = declared?.[kind];
+    if (!isObject(capability)) return false;
+    // MCP 2025-11-25+: `elicitation: {}` means form; `{ url: {} }` alone means URL mode only.
+    return kind !== 'elicitation' || 'form' in capability || !('url' in capability);
+  };
+
+  /** Asks the user to fill in a form; see {@link ElicitForm}. */
+  readonly elicit = async <S extends z.ZodObject>(
+    form: ElicitForm<S>,
+  ): Promise<ElicitAnswer<z.output<S>>> => {
+    const key = form.key ?? this.#nextKey('elicit');
+    const once = form.once === true;
+    const request = inputRequired.elicit({ message: form.message, requestedSchema: wireForm(form.schema) });
+    this.#require('elicitation', key, request);
+    const answer = await this.#answer(key, once);
+    const view = inputResponse({ [key]: answer }, key);
+    if (view.kind === 'elicit' && view.action !== 'accept') {
+      await this.#use(key, answer, once);
+      return { action: view.action };
+    }
+    if (view.kind === 'elicit') {
+      const parsed = form.schema.safeParse(view.content ?? {});
+      if (parsed.success) {
+        await this.#use(key, answer, once);
+        return { action: 'accept', content: parsed.data };
+      }
+    }
+    return this.#ask(key, request, once);
+  };
+
+  /** Asks the client's model for a completion of `messages` (a string is one user message). */
+  readonly sample = async (
+    messages: string | SamplingMessage[],
+    options: SampleOptions,
+  ): Promise<Sampled> => {
+    const { key: named, ...params } = options;
+    const key = named ?? this.#nextKey('sample');
+    const conversation: SamplingMessage[] =
+      typeof messages === 'string' ? [{ role: 'user', content: { type: 'text', text: messages } }] : messages;
+    const request = inputRequired.createMessage({ ...params, messages: conversation });
+    this.#require('sampling', key, request);
+    const answer = await this.#answer(key, false);
+    const checked = specTypeSchemas.CreateMessageResult['~standard'].validate(answer);
+    if (answer !== undefined && checked.issues === undefined) {
+      await this.#use(key, answer, false);
+      return sampled(checked.value);
+    }
+    return this.#ask(key, request, false);
+  };
+
+  /** Asks the client for its roots (the directories or files it lets servers work on). */
+  readonly roots = async (options: { key?: string } = {}): Promise<Root[]> => {
+    const key = options.key ?? this.#nextKey('roots');
+    const request = inputRequired.listRoots();
+    this.#require('roots', key, request);
+    const answer = await this.#answer(key, false);
+    const checked = specTypeSchemas.ListRootsResult['~standard'].validate(answer);
+    if (answer !== undefined && checked.issues === undefined) {
+      await this.#use(key, answer, false);
+      return checked.value.roots;
+    }
+    return this.#ask(key, request, false);
+  };
+
+  /**
+   * Asks the user to confirm an action that cannot be undone: a yes/no form, single use. A client
+   * that cannot be asked gets `unavailable` (the tool then requires an explicit argument).
+   */
+  readonly confirm = async (request: ConfirmationRequest): Promise<Confirmation> => {
+    if (!this.canAsk('elicitation')) return { status: 'unavailable' };
+    const answer = await this.elicit({
+      key: 'confirm',
+      message: request.message,
+      schema: CONFIRMATION_FORM,
+      once: true,
+    });
+    return answer.action === 'accept' && answer.content.confirm
+      ? { status: 'confirmed' }
+      : { status: 'declined' };
+  };
+
+  /**
+   * Runs one round of a handler that asks: its result, or the `input_required` answer with every
+   * question it asked (and a new request state), or the refusal of questions this client cannot
+   * answer (the SDK turns it into `-32021`).
+   */
+  async run<T>(work: () => Promise<T>): Promise<T | InputRequiredResult> {
+    let outcome: { value: T } | { error: unknown };
+    try {
+      outcome = { value: await work() };
+    } catch (error) {
+      outcome = { error };
+    }
+    const question = await this.#question();
+    if (question) return question;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
+  async #question(): Promise<InputRequiredResult | undefined> {
+    if (Object.keys(this.#refused).length > 0) return inputRequired({ inputRequests: this.#refused });
+    if (Object.keys(this.#pending).length === 0) return undefined;
+    const trusted = await this.#trustedState().catch(() => undefined);
+    const state: AskState = {
+      v: 2,
+      call: await this.#callFingerprint(),
+      answers: { ...trusted?.answers, ...this.#used },
+    };
+    if (this.#once.length > 0) state.once = { nonce: randomToken(16), keys: this.#once };
+    const requestState = await (await requestStateCodec(this.env, this.holder)).mint(state, this.ctx);
+    if (requestState.length > MAX_REQUEST_STATE_LENGTH) {
+      throw new ToolError(
+        `The answers given so far are too large to carry to the next question (over ${MAX_REQUEST_STATE_LENGTH / 1024} KiB). Call ${this.call.name} again with less to answer.`,
+      );
+    }
+    return inputRequired({ inputRequests: this.#pending, requestState });
+  }
+
+  /** Ends the round unless this client can be asked `kind` now. */
+  #require(kind: AskKind, key: string, request: InputRequest): void {
+    if (!this.#modern) {
+      // A stateless 2025-era request negotiated nothing: its header names the revision it speaks.
+      const version = this.protocolVersion ?? this.ctx.http?.req?.headers.get('MCP-Protocol-Version');
+      throw new ToolError(
+        `${this.call.name} needs to ask ${WHAT[kind]}, which this server can do only over MCP protocol 2026-07-28 or later; this client uses ${version ?? 'an earlier revision'}. Use a client that supports MCP 2026-07-28.`,
+      );
+    }
+    if (!this.canAsk(kind)) {
+      this.#refused[key] = request;
+      throw new InputRequired();
+    }
+  }
+
+  /** The answer to `key` so far: carried by the state, or sent in this round. */
+  async #answer(key: string, once: boolean): Promise<unknown> {
+    const state = await this.#trustedState();
+    if (once) return state?.once?.keys.includes(key) ? own(this.#fresh, key) : undefined;
+    return own(state?.answers, key) ?? own(this.#fresh, key);
+  }
+
+  async #use(key: string, answer: unknown, once: boolean): Promise<void> {
+    if (!once) {
+      this.#used[key] = answer;
+      return;
+    }
+    this.#spent ??= this.#spend();
+    await this.#spent;
+  }
+
+  /** Records the state's single-use nonce as answered: a second use (a race) is refused. */
+  async #spend(): Promise<void> {
+    const nonce = this.#state?.once?.nonce;
+    if (nonce === undefined || !(await notebookOf(this.env, this.holder.userId).answer(nonce))) {
+      throw new ToolError(`This answer was already used. Call ${this.call.name} again to be asked anew.`);
+    }
+  }
+
+  #ask(key: string, request: InputRequest, once: boolean): never {
+    this.#pending[key] = request;
+    if (once) this.#once.push(key);
+    throw new InputRequired();
+  }
+
+  /** The echoed state, once it is known to belong to this call (else the call is refused). */
+  async #trustedState(): Promise<AskState | undefined> {
+    if (this.#state === undefined) return undefined;
+    if (this.#state.call !== (await this.#callFingerprint())) {
+      throw new ToolError(
+        `These answers were given for another call. Call ${this.call.name} again to be asked anew.`,
+      );
+    }
+    return this.#state;
+  }
+
+  #callFingerprint(): Promise<string> {
+    this.#fingerprint ??= callFingerprint(this.call.method, this.call.name, this.call.arguments);
+    return this.#fingerprint;
+  }
+
+  #nextKey(kind: string): string {
+    const count = (this.#counts.get(kind) ?? 0) + 1;
+    this.#counts.set(kind, count);
+    return count === 1 ? kind : `${kind}-${count}`;
+  }
+}
+
+type WireForm = ElicitRequestFormParams['requestedSchema'];
+
+const wireForms = new WeakMap<z.ZodObject, WireForm>();
+
+/** A form's MCP elicitation schema, converted once per schema (the server is built per request). */
+function wireForm(schema: z.ZodObject): WireForm {
+  let wire = wireForms.get(schema);
+  if (!wire) {
+    wire = toWireForm(schema);
+    wireForms.set(schema, wire);
+  }
+  return wire;
+}
+
+/**
+ * Converted by the SDK, which refuses what MCP's restricted form schema cannot express (nested
+ * objects, patterns). The `$schema` the zod conversion adds is dropped: the form schema has none.
+ */
+function toWireForm(schema: z.ZodObject): WireForm {
+  const params = inputRequired.elicit({ message: '', requestedSchema: schema })
+    .params as ElicitRequestFormParams;
+  const { $schema: _dialect, ...form } = params.requestedSchema as WireForm & { $schema?: string };
+  return form;
+}
+
+function sampled(result: CreateMessageResult): Sampled {
+  const blocks = Array.isArray(result.content) ? result.content : [result.content];
+  const text = blocks.map((block) => (block.type === 'text' ? block.text : '')).join('');
+  return { text, model: result.model, stopReason: result.stopReason, result };
+}
+
+function own(record: Record<string, unknown> | undefined, key: string): unknown {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
