@@ -14,6 +14,7 @@ import { type Caller, registerNoteResources } from '../resources/notes';
 import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
 import { tools } from '../tools/index';
 import { AskUser } from '../tools/support/confirmation';
+import { standardSchemaOf } from '../tools/support/schema';
 import { confirm, type StateHolder, verifyRequestState } from './confirmation';
 import { scopeChallenge } from './scope-challenge';
 
@@ -72,8 +73,8 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
       {
         title: tool.title,
         description: describeFor(tool, caller.scopes),
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
+        inputSchema: standardSchemaOf(tool.inputSchema, 'input'),
+        outputSchema: standardSchemaOf(tool.outputSchema, 'output'),
         annotations: { title: tool.title, ...tool.annotations },
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },

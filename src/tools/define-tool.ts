@@ -1,8 +1,7 @@
-import type * as z from 'zod';
 import type { Props } from '../auth/props';
 import type { Scope } from '../auth/scopes';
-import { cachedJsonSchema } from '../lib/cached-json-schema';
 import type { AskUser, Confirmation, ConfirmationRequest } from './support/confirmation';
+import { type Accepted, standardSchemaOf, type ToolSchema } from './support/schema';
 
 /**
  * What a tool handler gets besides its input: who is calling, what their grant allows, the
@@ -28,10 +27,14 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-/** One tool: everything a client sees about it, the scope it needs, and what it does. */
+/**
+ * One tool: everything a client sees about it, the scope it needs, and what it does. Its schemas
+ * are zod objects or JSON Schema objects (`jsonSchema()` in ./support/schema.ts); `tools/list`
+ * shows a JSON Schema as written, and calls are validated against it.
+ */
 export interface ToolDefinition<
-  Input extends z.ZodObject = z.ZodObject,
-  Output extends z.ZodObject = z.ZodObject,
+  Input extends ToolSchema = ToolSchema,
+  Output extends ToolSchema = ToolSchema,
 > {
   /** snake_case, unique; what the model calls. */
   name: string;
@@ -51,7 +54,7 @@ export interface ToolDefinition<
    * confirmation. Throw a {@link ToolError} for a failure the model should see; anything else
    * becomes a generic error.
    */
-  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>> | AskUser>;
+  handler: (input: Accepted<Input>, context: ToolContext) => Promise<ToolOutput<Accepted<Output>> | AskUser>;
 }
 
 export interface ToolOutput<T> {
@@ -59,12 +62,15 @@ export interface ToolOutput<T> {
   text: string;
 }
 
-/** Declares a tool with its types inferred from its schemas. */
-export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+/**
+ * Declares a tool with its types inferred from its schemas. The schemas are checked and converted
+ * here, once per isolate (a bad one throws when the module loads).
+ */
+export function defineTool<Input extends ToolSchema, Output extends ToolSchema>(
   definition: ToolDefinition<Input, Output>,
 ): ToolDefinition<Input, Output> {
-  cachedJsonSchema(definition.inputSchema);
-  cachedJsonSchema(definition.outputSchema);
+  standardSchemaOf(definition.inputSchema, 'input');
+  standardSchemaOf(definition.outputSchema, 'output');
   return definition;
 }
 
