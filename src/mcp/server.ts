@@ -16,6 +16,7 @@ import { tools } from '../tools/index';
 import { AskUser } from '../tools/support/confirmation';
 import { standardSchemaOf } from '../tools/support/schema';
 import { confirm, type StateHolder, verifyRequestState } from './confirmation';
+import { iconsAt, SERVER_ICONS } from './icons';
 import { scopeChallenge } from './scope-challenge';
 
 export const SERVER_INFO = {
@@ -42,8 +43,10 @@ const FIRST_MODERN_VERSION = '2026-07-28';
  */
 export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   const user = userFrom(authInfo);
+  const origin = originOf(authInfo);
   const holder: StateHolder = { userId: user.userId, clientId: authInfo?.clientId ?? '' };
-  const server = new McpServer(SERVER_INFO, {
+  const serverInfo = { ...SERVER_INFO, icons: iconsAt(origin, SERVER_ICONS) };
+  const server = new McpServer(serverInfo, {
     instructions: INSTRUCTIONS,
     capabilities: {
       tools: { listChanged: false },
@@ -76,6 +79,7 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
         inputSchema: standardSchemaOf(tool.inputSchema, 'input'),
         outputSchema: standardSchemaOf(tool.outputSchema, 'output'),
         annotations: { title: tool.title, ...tool.annotations },
+        icons: tool.icons && iconsAt(origin, tool.icons),
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
       (input: unknown, ctx: ServerContext) =>
@@ -130,6 +134,17 @@ export async function callTool(
     log('error', 'tool_failed', { tool: tool.name, error: String(error) });
     return { isError: true, content: [{ type: 'text', text: `The tool ${tool.name} failed unexpectedly.` }] };
   }
+}
+
+/**
+ * The origin this request came to, for absolute URLs (icons): that of the resource the token was
+ * issued for, which the OAuth provider matched with the request's own origin (a token is accepted
+ * only on the origin that issued it). It holds for an SSE message too, which reaches the server
+ * through its session's Durable Object.
+ */
+function originOf(authInfo: AuthInfo | undefined): string {
+  if (!authInfo?.resource) throw new Error('MCP request without the resource of its token');
+  return authInfo.resource.origin;
 }
 
 function userFrom(authInfo: AuthInfo | undefined): Props {

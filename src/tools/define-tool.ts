@@ -1,5 +1,6 @@
 import type { Props } from '../auth/props';
 import type { Scope } from '../auth/scopes';
+import type { IconFile } from '../mcp/icons';
 import type { AskUser, Confirmation, ConfirmationRequest } from './support/confirmation';
 import { type Accepted, standardSchemaOf, type ToolSchema } from './support/schema';
 
@@ -43,6 +44,8 @@ export interface ToolDefinition<
   inputSchema: Input;
   outputSchema: Output;
   annotations: ToolAnnotations;
+  /** Icons a client may show beside the tool: files of public/icons/ or https URLs (src/mcp/icons.ts). */
+  icons?: readonly IconFile[];
   /**
    * The scope a token needs to call this tool, besides the baseline `mcp` (or `mcp` alone). A
    * call without it is answered 403 `insufficient_scope` before the tool runs (step-up).
