@@ -26,7 +26,7 @@ const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';
  * - `/.well-known/oauth-authorization-server`, `/oauth/token` (src/auth/token-endpoint.ts),
  *   `/oauth/register` (src/auth/registration.ts): the OAuth protocol, served by the library;
  * - everything else: our pages (src/auth/app.tsx): `/`, `/signin`, `/signout`, `/authorize`,
- *   `/signin/<method>` and its `/callback`, `/account`, `/assets/*`.
+ *   `/signin/<method>` and its `/callback`, `/account`, `/assets/*`, `/icons/*`.
  * Rate limits (wrangler.jsonc): registrations per address and overall, token requests per known
  * client (per address until the client is known), sign-in attempts in src/auth/app.tsx, consent
  * pages without a session per address in src/auth/authorize.tsx, MCP requests per user in

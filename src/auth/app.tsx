@@ -53,11 +53,13 @@ pages.get('/', async (c) => {
 });
 
 // Cloudflare serves public/ before the Worker runs; this answers only when the Worker is called
-// directly (tests) or the file is missing.
-pages.get('/assets/*', async (c) => {
-  const asset = await c.env.ASSETS.fetch(c.req.raw);
-  return new Response(asset.body, asset); // a copy: the security headers are added to it
-});
+// directly (tests) or the file is missing. /icons/: the MCP icons (src/mcp/icons.ts).
+for (const files of ['/assets/*', '/icons/*']) {
+  pages.get(files, async (c) => {
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(asset.body, asset); // a copy: the security headers are added to it
+  });
+}
 
 pages.get('/signin', async (c) => {
   const returnTo = safeReturnTo(c.req.query('return_to'));

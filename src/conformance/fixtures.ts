@@ -38,16 +38,6 @@ const elicitationInput = z.object({
   message: z.string().describe('The message to show the user'),
 });
 
-/** SEP-1613: `$schema`, `$defs` (through the `id`) and `additionalProperties: false` must survive tools/list. */
-const address = z
-  .object({ street: z.string().optional(), city: z.string().optional() })
-  .meta({ id: 'address' });
-
-const jsonSchema2020Input = z.strictObject({
-  name: z.string().optional(),
-  address: address.optional(),
-});
-
 const ARG1_COMPLETIONS = ['paris', 'park', 'party', 'test', 'testing'] as const;
 
 const promptArgs = z.object({
@@ -324,14 +314,6 @@ function registerTools(server: McpServer): void {
         );
         return `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
       }),
-  );
-  server.registerTool(
-    'json_schema_2020_12_tool',
-    {
-      description: 'Tool with JSON Schema 2020-12 features ($schema, $defs, additionalProperties).',
-      inputSchema: jsonSchema2020Input,
-    },
-    (input) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(input)}`),
   );
 }
 

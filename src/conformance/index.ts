@@ -1,5 +1,6 @@
 import { serverExtensions } from '../mcp/server';
 import { registerConformanceFixtures } from './fixtures';
+import { registerHeadersAndSchemas } from './headers-and-schemas';
 import { registerInputRequiredFixtures } from './input-required';
 
 /**
@@ -9,5 +10,6 @@ import { registerInputRequiredFixtures } from './input-required';
  */
 serverExtensions.push(registerConformanceFixtures);
 serverExtensions.push(registerInputRequiredFixtures);
+serverExtensions.push(registerHeadersAndSchemas);
 
 export { CodeRedemption, default, Notebook, SseSession } from '../index';

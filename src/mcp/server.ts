@@ -12,7 +12,9 @@ import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
 import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
 import { tools } from '../tools/index';
+import { standardSchemaOf } from '../tools/support/schema';
 import { type AskedCall, Asking, InputRequired } from './asking';
+import { iconsAt, SERVER_ICONS } from './icons';
 import { type StateHolder, verifyRequestState } from './request-state';
 import { scopeChallenge } from './scope-challenge';
 
@@ -46,8 +48,10 @@ export const serverExtensions: Array<(server: McpServer, build: ServerBuild) => 
  */
 export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   const user = userFrom(authInfo);
+  const origin = originOf(authInfo);
   const holder: StateHolder = { userId: user.userId, clientId: authInfo?.clientId ?? '' };
-  const server = new McpServer(SERVER_INFO, {
+  const serverInfo = { ...SERVER_INFO, icons: iconsAt(origin, SERVER_ICONS) };
+  const server = new McpServer(serverInfo, {
     instructions: INSTRUCTIONS,
     capabilities: {
       tools: { listChanged: false },
@@ -78,9 +82,10 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
       {
         title: tool.title,
         description: describeFor(tool, caller.scopes),
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
+        inputSchema: standardSchemaOf(tool.inputSchema, 'input'),
+        outputSchema: standardSchemaOf(tool.outputSchema, 'output'),
         annotations: { title: tool.title, ...tool.annotations },
+        icons: tool.icons && iconsAt(origin, tool.icons),
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
       (input: unknown, ctx: ServerContext) => {
@@ -136,6 +141,17 @@ export async function callTool(
     log('error', 'tool_failed', { tool: tool.name, error: String(error) });
     return { isError: true, content: [{ type: 'text', text: `The tool ${tool.name} failed unexpectedly.` }] };
   }
+}
+
+/**
+ * The origin this request came to, for absolute URLs (icons): that of the resource the token was
+ * issued for, which the OAuth provider matched with the request's own origin (a token is accepted
+ * only on the origin that issued it). It holds for an SSE message too, which reaches the server
+ * through its session's Durable Object.
+ */
+function originOf(authInfo: AuthInfo | undefined): string {
+  if (!authInfo?.resource) throw new Error('MCP request without the resource of its token');
+  return authInfo.resource.origin;
 }
 
 function userFrom(authInfo: AuthInfo | undefined): Props {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { svgIcon } from '../mcp/icons';
 import { defineTool } from './define-tool';
 
 const input = z.object({
@@ -16,6 +17,7 @@ export default defineTool({
   description: 'Adds two numbers and returns their sum.',
   inputSchema: input,
   outputSchema: output,
+  icons: [svgIcon('add')],
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'mcp',
   async handler({ a, b }) {

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { Props } from '../auth/props';
 import type { Scope } from '../auth/scopes';
-import { cachedJsonSchema } from '../lib/cached-json-schema';
+import type { IconFile } from '../mcp/icons';
 import type {
   AskKind,
   Confirmation,
@@ -13,6 +13,7 @@ import type {
   SampleOptions,
   SamplingMessage,
 } from './support/asking';
+import { type Accepted, standardSchemaOf, type ToolSchema } from './support/schema';
 
 /**
  * What a tool handler gets besides its input: who is calling, what their grant allows, the
@@ -55,10 +56,14 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-/** One tool: everything a client sees about it, the scope it needs, and what it does. */
+/**
+ * One tool: everything a client sees about it, the scope it needs, and what it does. Its schemas
+ * are zod objects or JSON Schema objects (`jsonSchema()` in ./support/schema.ts); `tools/list`
+ * shows a JSON Schema as written, and calls are validated against it.
+ */
 export interface ToolDefinition<
-  Input extends z.ZodObject = z.ZodObject,
-  Output extends z.ZodObject = z.ZodObject,
+  Input extends ToolSchema = ToolSchema,
+  Output extends ToolSchema = ToolSchema,
 > {
   /** snake_case, unique; what the model calls. */
   name: string;
@@ -67,6 +72,8 @@ export interface ToolDefinition<
   inputSchema: Input;
   outputSchema: Output;
   annotations: ToolAnnotations;
+  /** Icons a client may show beside the tool: files of public/icons/ or https URLs (src/mcp/icons.ts). */
+  icons?: readonly IconFile[];
   /**
    * The scope a token needs to call this tool, besides the baseline `mcp` (or `mcp` alone). A
    * call without it is answered 403 `insufficient_scope` before the tool runs (step-up).
@@ -77,7 +84,7 @@ export interface ToolDefinition<
    * form for clients that do not read structured content. Throw a {@link ToolError} for a failure
    * the model should see; anything else becomes a generic error.
    */
-  handler: (input: z.infer<Input>, context: ToolContext) => Promise<ToolOutput<z.infer<Output>>>;
+  handler: (input: Accepted<Input>, context: ToolContext) => Promise<ToolOutput<Accepted<Output>>>;
 }
 
 export interface ToolOutput<T> {
@@ -85,12 +92,15 @@ export interface ToolOutput<T> {
   text: string;
 }
 
-/** Declares a tool with its types inferred from its schemas. */
-export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+/**
+ * Declares a tool with its types inferred from its schemas. The schemas are checked and converted
+ * here, once per isolate (a bad one throws when the module loads).
+ */
+export function defineTool<Input extends ToolSchema, Output extends ToolSchema>(
   definition: ToolDefinition<Input, Output>,
 ): ToolDefinition<Input, Output> {
-  cachedJsonSchema(definition.inputSchema);
-  cachedJsonSchema(definition.outputSchema);
+  standardSchemaOf(definition.inputSchema, 'input');
+  standardSchemaOf(definition.outputSchema, 'output');
   return definition;
 }
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { notebookOf } from '../notes/notebook';
 import { defineTool, ToolError } from './define-tool';
-import { noteBody, noteOutput, noteTitle, noteView } from './support/notes';
+import { noteBody, noteOutput, notesIcons, noteTitle, noteView } from './support/notes';
 
 const input = z.object({ title: noteTitle, body: noteBody.default('') });
 
@@ -14,6 +14,7 @@ export default defineTool({
     'Saves a new personal note (a title and a Markdown body) for the signed-in user and returns it with its id. Only this user can see it.',
   inputSchema: input,
   outputSchema: output,
+  icons: notesIcons,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   scope: 'notes:write',
   async handler({ title, body }, { user, env }) {

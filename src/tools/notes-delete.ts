@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { notebookOf } from '../notes/notebook';
 import { defineTool, ToolError } from './define-tool';
-import { noSuchNote, noteId } from './support/notes';
+import { noSuchNote, noteId, notesIcons } from './support/notes';
 
 const input = z.object({
   id: noteId,
@@ -26,6 +26,7 @@ export default defineTool({
     'Deletes one of the signed-in user’s notes for good, after the user confirms: the app shows them a yes/no question. Apps that cannot ask (MCP before 2026-07-28) must ask the user themselves and pass confirm: true.',
   inputSchema: input,
   outputSchema: output,
+  icons: notesIcons,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   scope: 'notes:write',
   async handler({ id, confirm: confirmed }, { user, env, confirm }) {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { notebookOf } from '../notes/notebook';
 import { defineTool, ToolError } from './define-tool';
-import { noSuchNote, noteId, noteMarkdown, noteOutput, noteView } from './support/notes';
+import { noSuchNote, noteId, noteMarkdown, noteOutput, notesIcons, noteView } from './support/notes';
 
 const input = z.object({ id: noteId });
 
@@ -13,6 +13,7 @@ export default defineTool({
   description: 'Returns one of the signed-in user’s notes, whole, by its id.',
   inputSchema: input,
   outputSchema: output,
+  icons: notesIcons,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ id }, { user, env }) {

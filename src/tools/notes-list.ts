@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { notebookOf } from '../notes/notebook';
 import { defineTool } from './define-tool';
-import { noteSummary, noteSummaryOutput, pageSize, summaryLines } from './support/notes';
+import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './support/notes';
 
 const input = z.object({
   limit: pageSize.default(20),
@@ -21,6 +21,7 @@ export default defineTool({
     "Lists the signed-in user's notes, most recently updated first: id, title and the beginning of each. Use notes_get for a whole note.",
   inputSchema: input,
   outputSchema: output,
+  icons: notesIcons,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ limit, offset }, { user, env }) {

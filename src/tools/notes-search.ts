@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { NOTE_LIMITS } from '../notes/limits';
 import { notebookOf } from '../notes/notebook';
 import { defineTool } from './define-tool';
-import { noteSummary, noteSummaryOutput, pageSize, summaryLines } from './support/notes';
+import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './support/notes';
 
 const input = z.object({
   query: z
@@ -26,6 +26,7 @@ export default defineTool({
     "Finds the signed-in user's notes whose title or body contains the query, most recently updated first.",
   inputSchema: input,
   outputSchema: output,
+  icons: notesIcons,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ query, limit }, { user, env }) {

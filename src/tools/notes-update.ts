@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { notebookOf } from '../notes/notebook';
 import { defineTool, ToolError } from './define-tool';
-import { noSuchNote, noteBody, noteId, noteOutput, noteTitle, noteView } from './support/notes';
+import { noSuchNote, noteBody, noteId, noteOutput, notesIcons, noteTitle, noteView } from './support/notes';
 
 const input = z.object({
   id: noteId,
@@ -18,6 +18,7 @@ export default defineTool({
     'Replaces the title, the body, or both, of one of the signed-in user’s notes. The old text is not kept.',
   inputSchema: input,
   outputSchema: output,
+  icons: notesIcons,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   scope: 'notes:write',
   async handler({ id, title, body }, { user, env }) {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { svgIcon } from '../mcp/icons';
 import { defineTool } from './define-tool';
 
 const input = z.object({});
@@ -17,6 +18,7 @@ export default defineTool({
     'Tells who is signed in to this server through this app: user id, email, name and sign-in method.',
   inputSchema: input,
   outputSchema: output,
+  icons: [svgIcon('whoami')],
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'mcp',
   async handler(_input, { user }) {

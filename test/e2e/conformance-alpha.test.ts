@@ -88,27 +88,6 @@ const TASKS = 'not yet implemented: issue 13, the tasks extension (SEP-2663)';
 
 /** What the 2026-07-28 revision requires, and what the suite runs for it unscored. */
 const REQUIREMENTS_EXCEPTIONS: Record<string, Exception> = {
-  'json-schema-2020-12': {
-    outcome: 'FAILURE',
-    reason:
-      'not yet implemented: issue 13, tool schemas kept whole in tools/list (JSON Schema 2020-12, SEP-2106)',
-    verify: notSucceeding({
-      'sep-2106-composition-keywords-preserved': 'FAILURE',
-      'sep-2106-conditional-keywords-preserved': 'FAILURE',
-      'sep-2106-anchor-keyword-preserved': 'FAILURE',
-    }),
-  },
-  'http-custom-header-server-validation': {
-    outcome: 'FAILURE',
-    reason: 'not yet implemented: issue 13, x-mcp-header parameters mirrored into HTTP headers (SEP-2243)',
-    verify: notSucceeding({
-      'sep-2243-server-no-xmcp-tool': 'FAILURE',
-      'sep-2243-server-decode-base64': 'FAILURE',
-      'sep-2243-server-validate-param-match': 'FAILURE',
-      'sep-2243-server-reject-invalid-param-chars': 'FAILURE',
-      'sep-2243-server-reject-param-mismatch': 'FAILURE',
-    }),
-  },
   'tasks-capability-negotiation': {
     outcome: 'FAILURE',
     reason: TASKS,

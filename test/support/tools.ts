@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
+import * as z from 'zod';
 import type { Props } from '../../src/auth/props';
 import { effectiveScopes } from '../../src/auth/scopes';
 import { callTool } from '../../src/mcp/server';
@@ -40,10 +41,14 @@ export function contextFor(user: Props, options: ContextOptions = {}): ToolConte
   };
 }
 
-export function toolNamed(name: string): ToolDefinition {
+/** A tool of the registry whose schemas are zod (all of ours: their tests parse with them). */
+export function toolNamed(name: string): ToolDefinition<z.ZodObject, z.ZodObject> {
   const tool = tools.find((candidate) => candidate.name === name);
   if (!tool) throw new Error(`No tool ${name}`);
-  return tool;
+  if (!(tool.inputSchema instanceof z.ZodObject && tool.outputSchema instanceof z.ZodObject)) {
+    throw new Error(`${name} does not declare zod schemas`);
+  }
+  return tool as ToolDefinition<z.ZodObject, z.ZodObject>;
 }
 
 /**
@@ -56,7 +61,7 @@ export async function call(
   context: ToolContext,
 ): Promise<CallToolResult & Partial<InputRequiredResult>> {
   const tool = toolNamed(name);
-  return (await callTool(tool, tool.inputSchema.parse(input), context)) as CallToolResult &
+  return (await callTool(tool as ToolDefinition, tool.inputSchema.parse(input), context)) as CallToolResult &
     Partial<InputRequiredResult>;
 }
 

@@ -22,9 +22,16 @@ function problemsOf(tool: ToolDefinition): string[] {
     problems.push('read-only and destructive at once');
   }
   if (typeof tool.scope !== 'string' || !isScope(tool.scope)) problems.push('no known scope');
-  if (!(tool.inputSchema instanceof z.ZodObject)) problems.push('input schema is not a zod object');
-  if (!(tool.outputSchema instanceof z.ZodObject)) problems.push('output schema is not a zod object');
+  if (!isToolSchema(tool.inputSchema)) problems.push('no input schema (zod or JSON Schema)');
+  if (!isToolSchema(tool.outputSchema)) problems.push('no output schema (zod or JSON Schema)');
   return problems;
+}
+
+/** A zod schema, or a JSON Schema object (src/tools/support/schema.ts checks the rest when the tool is defined). */
+function isToolSchema(schema: unknown): boolean {
+  return (
+    schema instanceof z.ZodType || (typeof schema === 'object' && schema !== null && !Array.isArray(schema))
+  );
 }
 
 describe('tool registry', () => {
@@ -58,6 +65,12 @@ describe('tool registry', () => {
     ['an unknown scope', { scope: 'admin' }, 'no known scope'],
     ['no description', { description: '' }, 'no description'],
     ['a camelCase name', { name: 'notesCreate' }, 'name is not snake_case'],
+    ['no input schema', { inputSchema: undefined }, 'no input schema (zod or JSON Schema)'],
+    [
+      'an output schema that is a string',
+      { outputSchema: 'object' },
+      'no output schema (zod or JSON Schema)',
+    ],
   ])('refuses a tool with %s', (_case, change, problem) => {
     expect(problemsOf(valid)).toEqual([]);
     expect(problemsOf({ ...valid, ...change } as unknown as ToolDefinition)).toContain(problem);

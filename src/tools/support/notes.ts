@@ -1,8 +1,12 @@
 import * as z from 'zod';
+import { type IconFile, svgIcon } from '../../mcp/icons';
 import { BODY_TOO_LONG, NOTE_LIMITS, TITLE_EMPTY, TITLE_TOO_LONG } from '../../notes/limits';
 import type { Note } from '../../notes/notebook';
 
 /** Schemas and views shared by the notes tools, resources and prompt. */
+
+/** The icon every notes tool shows (public/icons/notes.svg). */
+export const notesIcons: readonly IconFile[] = [svgIcon('notes')];
 
 export const noteId = z
   .string()
