@@ -8,4 +8,4 @@ import { registerConformanceFixtures } from './fixtures';
  */
 serverExtensions.push(registerConformanceFixtures);
 
-export { CodeRedemption, default, Notebook, SseSession } from '../index';
+export { CodeRedemption, default, Notebook, SseSession, TaskRunner } from '../index';

@@ -6,16 +6,17 @@ import {
   McpServer,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { isProps, type Props } from '../auth/props';
+import { isProps, type Props, signedInUser } from '../auth/props';
 import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
 import { log } from '../lib/log';
 import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
-import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
+import { type ProgressUpdate, type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
 import { tools } from '../tools/index';
 import { AskUser } from '../tools/support/confirmation';
 import { confirm, type StateHolder, verifyRequestState } from './confirmation';
 import { scopeChallenge } from './scope-challenge';
+import { TasksExtension } from './tasks/extension';
 
 export const SERVER_INFO = {
   name: 'remote-mcp-server',
@@ -66,7 +67,20 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   });
   const caller: Caller = { user, env, scopes: effectiveScopes(authInfo?.scopes ?? []) };
   const isModern = () => (server.server.getNegotiatedProtocolVersion() ?? '') >= FIRST_MODERN_VERSION;
+  // Tools that declare `task` run as MCP tasks for clients that support them (src/mcp/tasks/).
+  const tasks = new TasksExtension(server, {
+    env,
+    user: signedInUser(user),
+    clientId: holder.clientId,
+    scopes: [...caller.scopes],
+  });
   for (const tool of tools) {
+    const direct = (input: unknown, ctx: ServerContext) =>
+      callTool(tool, input, {
+        ...caller,
+        confirm: (request) => confirm(env, holder, ctx, isModern(), request),
+        progress: (update) => notifyProgress(ctx, update),
+      });
     server.registerTool(
       tool.name,
       {
@@ -77,17 +91,24 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
         annotations: { title: tool.title, ...tool.annotations },
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
-      (input: unknown, ctx: ServerContext) =>
-        callTool(tool, input, {
-          ...caller,
-          confirm: (request) => confirm(env, holder, ctx, isModern(), request),
-        }),
+      tool.task ? tasks.callback(tool.name, { support: tool.task, scope: tool.scope }, direct) : direct,
     );
   }
   registerNoteResources(server, caller);
   registerNotePrompts(server, caller);
   for (const extend of serverExtensions) extend(server);
+  tasks.attach();
   return server;
+}
+
+/** A tool's progress as `notifications/progress`, when the request asked for it (a `progressToken`). */
+async function notifyProgress(ctx: ServerContext, update: ProgressUpdate): Promise<void> {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  if (progressToken === undefined) return;
+  await ctx.mcpReq.notify({
+    method: 'notifications/progress',
+    params: { progressToken, progress: update.done, total: update.total, message: update.message },
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/
 import type { Props } from '../../src/auth/props';
 import { effectiveScopes } from '../../src/auth/scopes';
 import { callTool } from '../../src/mcp/server';
-import type { ToolContext, ToolDefinition } from '../../src/tools/define-tool';
+import type { ProgressUpdate, ToolContext, ToolDefinition } from '../../src/tools/define-tool';
 import { tools } from '../../src/tools/index';
 import type { Confirmation } from '../../src/tools/support/confirmation';
 
@@ -21,16 +21,24 @@ export interface ContextOptions {
 }
 
 /** The context the MCP server gives a tool, for `user`, with the real bindings. */
-export function contextFor(user: Props, options: ContextOptions = {}): ToolContext & { asked: string[] } {
+export function contextFor(
+  user: Props,
+  options: ContextOptions = {},
+): ToolContext & { asked: string[]; progressed: ProgressUpdate[] } {
   const asked: string[] = [];
+  const progressed: ProgressUpdate[] = [];
   return {
     user,
     env,
     scopes: effectiveScopes(options.scopes ?? ['mcp', 'notes:read', 'notes:write']),
     asked,
+    progressed,
     async confirm(request) {
       asked.push(request.message);
       return options.confirmation ?? { status: 'unavailable' };
+    },
+    async progress(update) {
+      progressed.push(update);
     },
   };
 }
