@@ -1,5 +1,6 @@
 import { serverExtensions } from '../mcp/server';
 import { registerConformanceFixtures } from './fixtures';
+import { registerTaskFixtures } from './tasks';
 
 /**
  * The conformance build (wrangler.conformance.jsonc): the product Worker plus the fixtures the
@@ -7,5 +8,6 @@ import { registerConformanceFixtures } from './fixtures';
  * import this directory.
  */
 serverExtensions.push(registerConformanceFixtures);
+serverExtensions.push(registerTaskFixtures);
 
 export { CodeRedemption, default, Notebook, SseSession, TaskRunner } from '../index';
