@@ -195,6 +195,8 @@ describe('notes_export runs as a task', () => {
     expect(document.indexOf('## First\n\none\n')).toBeGreaterThan(0);
     expect(document.indexOf('## Second\n\ntwo\nlines\n')).toBeGreaterThan(document.indexOf('## First'));
     expect(finished.structuredContent).toMatchObject({ notes: 2, characters: document.length });
+    // As the call would have answered on 2026-07-28, without the 2025-11-25 related-task _meta.
+    expect(finished).toMatchObject({ resultType: 'complete' });
     expect(finished).not.toHaveProperty('_meta');
 
     // Kept until its TTL: the alarm is set at the expiry.

@@ -589,9 +589,13 @@ export class TaskRunner extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) !== next) await this.ctx.storage.setAlarm(next);
   }
 
-  /** A result may exceed a row (2 MB): it is stored in parts, never splitting a surrogate pair. */
+  /**
+   * Stores the tool's result as the original request would have answered it on 2026-07-28 (with
+   * `resultType: "complete"`, which the ext-tasks client requires of an inlined result). It may
+   * exceed a row (2 MB): it is stored in parts, never splitting a surrogate pair.
+   */
   #storeResult(id: string, result: CallToolResult): void {
-    const json = JSON.stringify(result);
+    const json = JSON.stringify({ ...result, resultType: 'complete' });
     let part = 0;
     for (let at = 0; at < json.length; part += 1) {
       let end = Math.min(at + PART_CHARS, json.length);
