@@ -378,6 +378,24 @@ describe('failures', () => {
   });
 });
 
+describe('limits', () => {
+  it('a user has at most 20 tasks in progress: the next call is refused with a message, no task', async () => {
+    const busy = await app('busy-tasks@example.com');
+    const started = [];
+    for (let index = 0; index < 20; index += 1)
+      started.push(await startTask(busy, 'test_wait', { seconds: 600 }));
+    const refused = await result(busy, 'tools/call', { name: 'test_wait', arguments: { seconds: 1 } });
+    expect(refused).toMatchObject({
+      resultType: 'complete',
+      isError: true,
+      content: [{ type: 'text', text: expect.stringContaining('You have 20 tasks in progress') }],
+    });
+    expect(refused).not.toHaveProperty('taskId');
+    await result(busy, 'tasks/cancel', { taskId: started[0]?.taskId });
+    expect((await startTask(busy, 'test_wait', { seconds: 0 })).status).toBe('working');
+  });
+});
+
 describe('TTL', () => {
   it('a task past its TTL is deleted by the alarm, result and all, and is then not found', async () => {
     const owner = await app('ttl-tasks@example.com');

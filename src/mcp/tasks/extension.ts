@@ -1,4 +1,3 @@
-import { GetTaskRequestV2Schema } from '@modelcontextprotocol/ext-tasks/core/v2';
 import {
   type CallToolResult,
   type InputRequiredResult,
@@ -65,7 +64,7 @@ const ACK: Record<string, unknown> = {};
 
 const anyParams = z.looseObject({});
 /** `{taskId}`: the params of tasks/get and tasks/cancel, and of tasks/update once the SDK lifted its answers. */
-const getParams = GetTaskRequestV2Schema.shape.params;
+const getParams = z.object({ taskId: z.string() });
 
 /** Longest task id looked up (ours are UUIDs); a longer one is simply not found. */
 const MAX_TASK_ID_LENGTH = 200;

@@ -1,8 +1,4 @@
-import {
-  hasTaskClientCapabilityV2,
-  TASKS_EXTENSION_ID_V2,
-  type TaskStatusV2,
-} from '@modelcontextprotocol/ext-tasks/core/v2';
+import type { TASKS_EXTENSION_ID_V2, TaskStatusV2 } from '@modelcontextprotocol/ext-tasks/core/v2';
 import {
   type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
@@ -17,9 +13,11 @@ import {
 /**
  * The wire of the MCP tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663, revision
  * 2026-07-28: https://modelcontextprotocol.github.io/ext-tasks/specification/2026-07-28/tasks.html),
- * with the identifiers and checks of `@modelcontextprotocol/ext-tasks`.
+ * typed with `@modelcontextprotocol/ext-tasks`. Only its types: at run time the package would bring
+ * the whole of zod with it (it imports the `z` namespace, locales and all: +65 KiB gzip measured),
+ * so the few checks it would do are done here, to its rules.
  */
-export const TASKS_EXTENSION = TASKS_EXTENSION_ID_V2;
+export const TASKS_EXTENSION: typeof TASKS_EXTENSION_ID_V2 = 'io.modelcontextprotocol/tasks';
 
 export type TaskStatus = TaskStatusV2;
 
@@ -55,17 +53,23 @@ export type TaskError = {
 /**
  * Whether the client of this request declared the tasks extension in its per-request capabilities
  * (2026-07-28 `_meta` envelope). A 2025-era request has no envelope, so never: those clients get
- * direct answers. The check is the library's: the extension's value must be exactly `{}`.
+ * direct answers. As `hasTaskClientCapabilityV2` of ext-tasks decides: the extension's value must
+ * be exactly `{}` (no settings are defined; anything else does not enable tasks).
  */
 export function clientSupportsTasks(ctx: ServerContext): boolean {
-  return hasTaskClientCapabilityV2({
-    _meta: { [CLIENT_CAPABILITIES_META_KEY]: declaredCapabilities(ctx) ?? null },
-  });
+  const extensions = (declaredCapabilities(ctx) as { extensions?: unknown } | undefined)?.extensions;
+  if (!isPlainObject(extensions) || !Object.hasOwn(extensions, TASKS_EXTENSION)) return false;
+  const value = extensions[TASKS_EXTENSION];
+  return isPlainObject(value) && Object.keys(value).length === 0;
 }
 
 /** The client capabilities the request declared (`{}` for a 2025-era request). */
 export function clientCapabilitiesOf(ctx: ServerContext): ClientCapabilities {
   return (declaredCapabilities(ctx) as ClientCapabilities | undefined) ?? {};
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function declaredCapabilities(ctx: ServerContext): unknown {

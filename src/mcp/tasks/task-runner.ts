@@ -1,16 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
-  CreateMessageResultV2Schema,
-  ElicitResultV2Schema,
-  ListRootsResultV2Schema,
-} from '@modelcontextprotocol/ext-tasks/core/v2';
-import {
   type CallToolResult,
   type InputRequest,
   type InputRequests,
   type InputResponse,
   ProtocolError,
 } from '@modelcontextprotocol/server';
+import * as z from 'zod';
 import { allows, type Scope } from '../../auth/scopes';
 import { log } from '../../lib/log';
 import { ToolError } from '../../tools/define-tool';
@@ -673,14 +669,38 @@ function canAnswer(caller: TaskCaller, request: InputRequest): boolean {
   }
 }
 
-/** The shape an answer to `request` must have (the ext-tasks wire schemas). */
-function answerSchemaFor(request: InputRequest): { safeParse(value: unknown): { success: boolean } } {
+/**
+ * The shape an answer to `request` must have: the rules of the ext-tasks wire schemas
+ * (`ElicitResultV2Schema`, `CreateMessageResultV2Schema`, `ListRootsResultV2Schema`), open to
+ * extra fields as they are.
+ */
+function answerSchemaFor(request: InputRequest): z.ZodType {
   switch (request.method) {
     case 'elicitation/create':
-      return ElicitResultV2Schema;
+      return ELICIT_RESULT;
     case 'sampling/createMessage':
-      return CreateMessageResultV2Schema;
+      return CREATE_MESSAGE_RESULT;
     case 'roots/list':
-      return ListRootsResultV2Schema;
+      return LIST_ROOTS_RESULT;
   }
 }
+
+const ELICIT_RESULT = z.looseObject({
+  action: z.enum(['accept', 'decline', 'cancel']),
+  content: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
+    .optional(),
+});
+
+const SAMPLING_CONTENT = z.looseObject({ type: z.string() });
+
+const CREATE_MESSAGE_RESULT = z.looseObject({
+  role: z.enum(['user', 'assistant']),
+  content: z.union([SAMPLING_CONTENT, z.array(SAMPLING_CONTENT)]),
+  model: z.string(),
+  stopReason: z.string().optional(),
+});
+
+const LIST_ROOTS_RESULT = z.looseObject({
+  roots: z.array(z.looseObject({ uri: z.string(), name: z.string().optional() })),
+});
