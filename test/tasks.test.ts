@@ -378,6 +378,34 @@ describe('failures', () => {
   });
 });
 
+describe('a run cut short', () => {
+  it('when the object stopped mid-run, the run is made due again and runs from the start', async () => {
+    const owner = await app('interrupted-tasks@example.com');
+    const { taskId } = await startTask(owner, 'test_wait', { seconds: 600 });
+    await pollUntil(owner, taskId, (task) => task.statusMessage === 'Waiting 600 s.');
+    const runner = taskRunnerOf(env, owner.userId);
+    // As if a run had started and its instance died: marked running, leased far ahead, and the
+    // wait it journaled now over.
+    await runInDurableObject(runner, (_instance, state) => {
+      const now = Date.now();
+      state.storage.sql.exec(
+        'UPDATE tasks SET running_since = ?, run_at = ? WHERE id = ?',
+        now - 1000,
+        now + 600_000,
+        taskId,
+      );
+      state.storage.sql.exec(
+        "UPDATE task_journal SET value = ? WHERE task_id = ? AND kind = 'timer'",
+        String(now - 1),
+        taskId,
+      );
+    });
+    expect(await runDurableObjectAlarm(runner)).toBe(true);
+    const done = await pollUntil(owner, taskId, terminal);
+    expect(done).toMatchObject({ status: 'completed', result: { content: [{ text: 'Waited 600 s.' }] } });
+  });
+});
+
 describe('limits', () => {
   it('a user has at most 20 tasks in progress: the next call is refused with a message, no task', async () => {
     const busy = await app('busy-tasks@example.com');

@@ -162,11 +162,7 @@ export class TaskRunner extends DurableObject<Env> {
     // A run that was in progress when the object last stopped (a restart, a deploy, an eviction)
     // did not finish: it is due again, from the beginning (see TaskContext).
     void ctx.blockConcurrencyWhile(async () => {
-      const resumed = this.#sql.exec(
-        "UPDATE tasks SET run_at = ?, running_since = NULL WHERE running_since IS NOT NULL AND status = 'working'",
-        Date.now(),
-      ).rowsWritten;
-      if (resumed > 0) log('info', 'tasks_resumed', { count: resumed });
+      this.#resumeInterrupted();
       await this.#schedule();
     });
   }
@@ -239,13 +235,11 @@ export class TaskRunner extends DurableObject<Env> {
   async get(id: string, access: TaskAccess): Promise<DetailedTask | null> {
     const row = this.#visible(id, access);
     if (!row) return null;
-    // Due but not running here (an alarm that never came): run it now.
-    if (
-      row.status === 'working' &&
-      row.run_at !== null &&
-      row.run_at <= Date.now() &&
-      !this.#running.has(id)
-    ) {
+    // Due, or marked running, but not running here (an alarm that never came, a run cut short):
+    // run it now.
+    const stalled = row.run_at !== null && (row.run_at <= Date.now() || row.running_since !== null);
+    if (row.status === 'working' && stalled && !this.#running.has(id)) {
+      this.#resumeInterrupted();
       await this.#schedule();
     }
     return this.#detailed(row);
@@ -338,6 +332,7 @@ export class TaskRunner extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.#expire(now);
+    this.#resumeInterrupted();
     const due = this.#sql
       .exec<{ id: string }>(
         "SELECT id FROM tasks WHERE status = 'working' AND run_at IS NOT NULL AND run_at <= ? ORDER BY run_at",
@@ -346,6 +341,23 @@ export class TaskRunner extends DurableObject<Env> {
       .toArray();
     await Promise.all(due.map(({ id }) => this.#run(id)));
     await this.#schedule();
+  }
+
+  /**
+   * Makes due again every run marked in progress that this instance is not running: one cut short
+   * when the object stopped (a restart, a deploy, an eviction) runs again from the beginning.
+   */
+  #resumeInterrupted(): void {
+    const now = Date.now();
+    let resumed = 0;
+    for (const { id } of this.#sql
+      .exec<{ id: string }>("SELECT id FROM tasks WHERE running_since IS NOT NULL AND status = 'working'")
+      .toArray()) {
+      if (this.#running.has(id)) continue;
+      this.#sql.exec('UPDATE tasks SET run_at = ?, running_since = NULL WHERE id = ?', now, id);
+      resumed += 1;
+    }
+    if (resumed > 0) log('info', 'tasks_resumed', { count: resumed });
   }
 
   /** Runs a task's job once: until it completes, fails, waits, or is cancelled or expires. */
