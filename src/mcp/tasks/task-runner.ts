@@ -115,8 +115,9 @@ function never<T>(): Promise<T> {
  * The work runs here, not in the request that created it (a request cannot outlive its response):
  * creating a task stores it and sets the alarm; the alarm runs every task that is due, until it
  * completes or waits (for an answer: `input_required`; for time: `run_at`). Everything is in
- * SQLite, so a restart loses at most the run in progress, which the next start of the object
- * makes due again. Each task is deleted, result and all, at its TTL. Layout: docs/storage-schema.md.
+ * SQLite, so a restart loses at most the run in progress, which is made due again (when the object
+ * starts, at its next alarm, or at the next `tasks/get`). Each task is deleted, result and all, at
+ * its TTL. Layout: docs/storage-schema.md.
  */
 export class TaskRunner extends DurableObject<Env> {
   /** Runs in progress in this instance (a fresh instance has none). */
@@ -374,8 +375,8 @@ export class TaskRunner extends DurableObject<Env> {
       };
     } else {
       const started = Date.now();
-      // Until the run ends, the task is not due: if this instance dies, the constructor of the
-      // next one (or this alarm, at the end of the lease) makes it due again.
+      // Until the run ends, the task is marked running and not due: if this instance dies, the
+      // next one makes it due again (#resumeInterrupted), at the latest when this lease ends.
       this.#sql.exec(
         'UPDATE tasks SET run_at = ?, running_since = ? WHERE id = ?',
         started + RUN_LIMIT_MS,
