@@ -13,6 +13,7 @@ import { AUTHORIZATION_SERVER_PATHS, authorizationFor, ConfigurationError, token
 
 export { CodeRedemption } from './auth/code-redemption';
 export { SseSession } from './mcp/sse-session';
+export { TaskRunner } from './mcp/tasks/task-runner';
 export { Notebook } from './notes/notebook';
 
 const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';

@@ -21,6 +21,7 @@ const TOOL_NAMES = [
   'notes_search',
   'notes_update',
   'notes_delete',
+  'notes_export',
 ];
 
 let token: string;

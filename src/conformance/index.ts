@@ -2,6 +2,7 @@ import { serverExtensions } from '../mcp/server';
 import { registerConformanceFixtures } from './fixtures';
 import { registerHeadersAndSchemas } from './headers-and-schemas';
 import { registerInputRequiredFixtures } from './input-required';
+import { registerTaskFixtures } from './tasks';
 
 /**
  * The conformance build (wrangler.conformance.jsonc): the product Worker plus the fixtures the
@@ -11,5 +12,6 @@ import { registerInputRequiredFixtures } from './input-required';
 serverExtensions.push(registerConformanceFixtures);
 serverExtensions.push(registerInputRequiredFixtures);
 serverExtensions.push(registerHeadersAndSchemas);
+serverExtensions.push(registerTaskFixtures);
 
-export { CodeRedemption, default, Notebook, SseSession } from '../index';
+export { CodeRedemption, default, Notebook, SseSession, TaskRunner } from '../index';

@@ -304,7 +304,7 @@ type WireForm = ElicitRequestFormParams['requestedSchema'];
 const wireForms = new WeakMap<z.ZodObject, WireForm>();
 
 /** A form's MCP elicitation schema, converted once per schema (the server is built per request). */
-function wireForm(schema: z.ZodObject): WireForm {
+export function wireForm(schema: z.ZodObject): WireForm {
   let wire = wireForms.get(schema);
   if (!wire) {
     wire = toWireForm(schema);
@@ -324,7 +324,7 @@ function toWireForm(schema: z.ZodObject): WireForm {
   return form;
 }
 
-function sampled(result: CreateMessageResult): Sampled {
+export function sampled(result: CreateMessageResult): Sampled {
   const blocks = Array.isArray(result.content) ? result.content : [result.content];
   const text = blocks.map((block) => (block.type === 'text' ? block.text : '')).join('');
   return { text, model: result.model, stopReason: result.stopReason, result };

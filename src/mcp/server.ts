@@ -1,22 +1,18 @@
 import { env } from 'cloudflare:workers';
-import {
-  type AuthInfo,
-  type CallToolResult,
-  McpServer,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
-import { isProps, type Props } from '../auth/props';
+import { type AuthInfo, McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import { isProps, type Props, signedInUser } from '../auth/props';
 import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
-import { log } from '../lib/log';
 import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
-import { type ToolContext, type ToolDefinition, ToolError } from '../tools/define-tool';
+import type { ProgressUpdate, ToolDefinition } from '../tools/define-tool';
 import { tools } from '../tools/index';
 import { standardSchemaOf } from '../tools/support/schema';
-import { type AskedCall, Asking, InputRequired } from './asking';
+import { type AskedCall, Asking } from './asking';
 import { iconsAt, SERVER_ICONS } from './icons';
 import { type StateHolder, verifyRequestState } from './request-state';
 import { scopeChallenge } from './scope-challenge';
+import { TasksExtension } from './tasks/extension';
+import { callTool } from './tool-call';
 
 export const SERVER_INFO = {
   name: 'remote-mcp-server',
@@ -76,8 +72,23 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   const caller: Caller = { user, env, scopes: effectiveScopes(authInfo?.scopes ?? []) };
   const asking = (ctx: ServerContext, call: AskedCall) =>
     new Asking(env, holder, ctx, call, server.server.getNegotiatedProtocolVersion());
-  const registerTool = (tool: ToolDefinition) =>
-    server.registerTool(
+  // Tools that declare `task` run as MCP tasks for clients that support them (src/mcp/tasks/).
+  const tasks = new TasksExtension(server, {
+    env,
+    user: signedInUser(user),
+    clientId: holder.clientId,
+    scopes: [...caller.scopes],
+  });
+  const registerTool = (tool: ToolDefinition) => {
+    const direct = (input: unknown, ctx: ServerContext) => {
+      const asks = asking(ctx, { method: 'tools/call', name: tool.name, arguments: input });
+      const { confirm, elicit, sample, roots, canAsk } = asks;
+      const progress = (update: ProgressUpdate) => notifyProgress(ctx, update);
+      return asks.run(() =>
+        callTool(tool, input, { ...caller, confirm, elicit, sample, roots, canAsk, progress }),
+      );
+    };
+    return server.registerTool(
       tool.name,
       {
         title: tool.title,
@@ -88,17 +99,25 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
         icons: tool.icons && iconsAt(origin, tool.icons),
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
-      (input: unknown, ctx: ServerContext) => {
-        const asks = asking(ctx, { method: 'tools/call', name: tool.name, arguments: input });
-        const { confirm, elicit, sample, roots, canAsk } = asks;
-        return asks.run(() => callTool(tool, input, { ...caller, confirm, elicit, sample, roots, canAsk }));
-      },
+      tool.task ? tasks.callback(tool.name, { support: tool.task, scope: tool.scope }, direct) : direct,
     );
+  };
   for (const tool of tools) registerTool(tool);
   registerNoteResources(server, caller);
   registerNotePrompts(server, caller);
   for (const extend of serverExtensions) extend(server, { registerTool, asking });
+  tasks.attach();
   return server;
+}
+
+/** A tool's progress as `notifications/progress`, when the request asked for it (a `progressToken`). */
+async function notifyProgress(ctx: ServerContext, update: ProgressUpdate): Promise<void> {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  if (progressToken === undefined) return;
+  await ctx.mcpReq.notify({
+    method: 'notifications/progress',
+    params: { progressToken, progress: update.done, total: update.total, message: update.message },
+  });
 }
 
 /**
@@ -109,38 +128,6 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
 export function describeFor(tool: ToolDefinition, scopes: ReadonlySet<Scope>): string {
   if (allows(scopes, tool.scope)) return tool.description;
   return `${tool.description}\n\nNot available on this connection: it needs the ${tool.scope} scope (${SCOPES[tool.scope]}), which was not granted. To use it, reconnect the app to this server and allow that permission.`;
-}
-
-/**
- * The error boundary: a tool's {@link ToolError} becomes an `isError` result with its message;
- * anything else becomes a generic message, so no stack trace or upstream text reaches the model.
- * A question that ends the round ({@link InputRequired}) passes through to {@link Asking.run}.
- * The tool's scope is checked again here (the step-up challenge answers first on every route).
- */
-export async function callTool(
-  tool: ToolDefinition,
-  input: unknown,
-  context: ToolContext,
-): Promise<CallToolResult> {
-  try {
-    if (!allows(context.scopes, tool.scope)) {
-      throw new ToolError(
-        `This app may not use ${tool.name}: it needs the ${tool.scope} scope (${SCOPES[tool.scope]}). Connect the app again and allow it.`,
-      );
-    }
-    const output = await tool.handler(input as never, context);
-    return {
-      content: [{ type: 'text', text: output.text }],
-      structuredContent: output.structured as Record<string, unknown>,
-    };
-  } catch (error) {
-    if (error instanceof InputRequired) throw error;
-    if (error instanceof ToolError) {
-      return { isError: true, content: [{ type: 'text', text: error.message }] };
-    }
-    log('error', 'tool_failed', { tool: tool.name, error: String(error) });
-    return { isError: true, content: [{ type: 'text', text: `The tool ${tool.name} failed unexpectedly.` }] };
-  }
 }
 
 /**

@@ -17,6 +17,15 @@ export type UpdateResult =
   | { ok: false; missing: true };
 export type DeleteResult = 'deleted' | 'not-found';
 
+/** Notes in the order they were written, a batch at a time (notes_export). */
+export interface NoteBatch {
+  notes: Note[];
+  /** Where the next batch starts (pass it as `after`), or `null` after the last one. */
+  next: number | null;
+  /** How many notes the user has now. */
+  total: number;
+}
+
 export interface NotePage {
   notes: Note[];
   /** How many notes match in all (the page may hold fewer). */
@@ -92,6 +101,27 @@ export class Notebook extends DurableObject<Env> {
       )
       .toArray();
     return { notes: rows.map(toNote), total: this.#count() };
+  }
+
+  /**
+   * Up to `limit` notes in the order they were created, after position `after` (0 for the first
+   * batch). Positions are the table's rowids, so a note edited meanwhile keeps its place and a
+   * long read in batches sees every note that existed throughout it once.
+   */
+  batch(after: number, limit: number): NoteBatch {
+    const rows = this.#sql
+      .exec<NoteRow & { position: number }>(
+        'SELECT rowid AS position, * FROM notes WHERE rowid > ? ORDER BY rowid LIMIT ?',
+        Math.max(0, Math.floor(after)),
+        clampLimit(limit),
+      )
+      .toArray();
+    const last = rows.at(-1);
+    return {
+      notes: rows.map(toNote),
+      next: last && rows.length === clampLimit(limit) ? last.position : null,
+      total: this.#count(),
+    };
   }
 
   /** Notes whose title or body contains `query`, ignoring case (ASCII letters), most recent first. */

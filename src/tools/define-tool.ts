@@ -43,7 +43,27 @@ export interface ToolContext {
    * (`-32021`), so a tool that can do without asks only when this is true.
    */
   canAsk: (kind: AskKind) => boolean;
+  /**
+   * Reports how far the work has come: a `notifications/progress` when the client asked for
+   * progress, the task's `statusMessage` when the call runs as a task (see {@link TaskSupport}).
+   */
+  progress: (update: ProgressUpdate) => Promise<void>;
 }
+
+/** How far a tool's work has come: `done` of `total` (when known), in words for a person. */
+export interface ProgressUpdate {
+  done: number;
+  total?: number;
+  message: string;
+}
+
+/**
+ * Whether a tool's calls may run as MCP tasks (the tasks extension, SEP-2663, src/mcp/tasks/): the
+ * client gets a task id at once and polls `tasks/get` while the user's task Durable Object does the
+ * work. `optional`: a task for clients that declare the extension, a direct answer for the others;
+ * `required`: a task only (a client without the extension gets error -32021).
+ */
+export type TaskSupport = 'optional' | 'required';
 
 /**
  * The MCP tool annotations (MCP 2025-06-18+ `ToolAnnotations`). Every tool states all four, so
@@ -79,6 +99,8 @@ export interface ToolDefinition<
    * call without it is answered 403 `insufficient_scope` before the tool runs (step-up).
    */
   scope: Scope;
+  /** Long work: run the call as an MCP task (see {@link TaskSupport}). Unset: always a direct answer. */
+  task?: TaskSupport;
   /**
    * Does the work. Returns the structured result (checked against `outputSchema`) and its text
    * form for clients that do not read structured content. Throw a {@link ToolError} for a failure

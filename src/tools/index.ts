@@ -2,6 +2,7 @@ import add from './add';
 import type { ToolDefinition } from './define-tool';
 import notesCreate from './notes-create';
 import notesDelete from './notes-delete';
+import notesExport from './notes-export';
 import notesGet from './notes-get';
 import notesList from './notes-list';
 import notesSearch from './notes-search';
@@ -18,4 +19,5 @@ export const tools: readonly ToolDefinition[] = [
   notesSearch,
   notesUpdate,
   notesDelete,
+  notesExport,
 ] as readonly ToolDefinition[];

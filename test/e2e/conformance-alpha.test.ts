@@ -84,91 +84,12 @@ const DEFAULT_EXCEPTIONS: Record<string, Exception> = {
   },
 };
 
-const TASKS = 'not yet implemented: issue 13, the tasks extension (SEP-2663)';
-
 /** What the 2026-07-28 revision requires, and what the suite runs for it unscored. */
 const REQUIREMENTS_EXCEPTIONS: Record<string, Exception> = {
-  'tasks-capability-negotiation': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({
-      'tasks-extension-advertised': 'FAILURE',
-      'sep-2663-tasks-methods-non-declaring': 'FAILURE',
-      'sep-2663-server-rejects-undeclared-client': 'FAILURE',
-      'tasks-per-request-meta-opt-in': 'FAILURE',
-    }),
-  },
-  'tasks-dispatch-and-envelope': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({
-      'tasks-server-directed-creation-no-hint': 'FAILURE',
-      'sep-2663-legacy-task-param-ignored': 'FAILURE',
-      'tasks-immediate-result-shortcut': 'FAILURE',
-      'tasks-result-type-complete-on-non-task-responses': 'FAILURE',
-      'sep-2663-durable-create-strong-consistency': 'FAILURE',
-      'sep-2663-tasks-get-invalid-task-id-32602': 'FAILURE',
-    }),
-  },
-  'tasks-lifecycle': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({
-      'tasks-sync-tool-call': 'FAILURE',
-      'sep-2663-result-type-task-on-create': 'FAILURE',
-      'sep-2663-tasks-get-status-working': 'FAILURE',
-      'sep-2663-tasks-get-status-completed': 'FAILURE',
-      'sep-2663-tool-error-uses-completed-status': 'FAILURE',
-      'sep-2663-tasks-get-status-failed': 'FAILURE',
-      'sep-2663-cancel-ack-empty-result': 'FAILURE',
-      'tasks-cancel-terminal-idempotent-ack': 'FAILURE',
-    }),
-  },
-  'tasks-mrtr-composition': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({ 'sep-2663-mrtr-synchronous-before-task-creation': 'FAILURE' }),
-  },
-  'tasks-mrtr-input': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({
-      'sep-2663-tasks-get-status-input-required': 'FAILURE',
-      'tasks-mrtr-tasks-update-resumes': 'FAILURE',
-      'tasks-mrtr-partial-fulfillment': 'FAILURE',
-    }),
-  },
-  'tasks-request-headers': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({
-      'tasks-headers-tolerate-mcp-method-on-tools-call': 'FAILURE',
-      'sep-2663-routing-headers-accepted-on-tasks-get': 'FAILURE',
-      'sep-2663-server-rejects-mismatched-mcp-name-on-tasks-get': 'FAILURE',
-    }),
-  },
-  'tasks-request-state-removal': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({ 'tasks-request-state-removal-setup': 'FAILURE' }),
-  },
-  'tasks-required-task-error': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({ 'sep-2663-server-returns-missing-capability-when-required': 'FAILURE' }),
-  },
-  'tasks-wire-fields': {
-    outcome: 'FAILURE',
-    reason: TASKS,
-    verify: notSucceeding({
-      'tasks-wire-field-renames': 'FAILURE',
-      'tasks-no-early-ttl-expiry': 'FAILURE',
-      'tasks-no-related-task-meta-on-inlined-result': 'FAILURE',
-    }),
-  },
   'tasks-status-notifications': {
     outcome: 'NONE',
-    reason: `${TASKS}; and the suite itself only reports this scenario SKIPPED for now (its harness awaits a rewrite for subscriptions/listen)`,
+    reason:
+      'the suite itself only reports this scenario SKIPPED for now (its harness awaits a rewrite for subscriptions/listen)',
     verify(checks) {
       notSucceeding({ 'tasks-status-notifications': 'SKIPPED' })(checks);
       assert.equal(checks.length, 1);

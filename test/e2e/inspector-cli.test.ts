@@ -122,6 +122,7 @@ describe('MCP Inspector CLI with a bearer token', { timeout: 240_000 }, () => {
           'add',
           'notes_create',
           'notes_delete',
+          'notes_export',
           'notes_get',
           'notes_list',
           'notes_search',

@@ -3,8 +3,13 @@ import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/
 import * as z from 'zod';
 import type { Props } from '../../src/auth/props';
 import { effectiveScopes } from '../../src/auth/scopes';
-import { callTool } from '../../src/mcp/server';
-import { type ToolContext, type ToolDefinition, ToolError } from '../../src/tools/define-tool';
+import { callTool } from '../../src/mcp/tool-call';
+import {
+  type ProgressUpdate,
+  type ToolContext,
+  type ToolDefinition,
+  ToolError,
+} from '../../src/tools/define-tool';
 import { tools } from '../../src/tools/index';
 import type { Confirmation } from '../../src/tools/support/asking';
 
@@ -22,13 +27,18 @@ export interface ContextOptions {
 }
 
 /** The context the MCP server gives a tool, for `user`, with the real bindings. */
-export function contextFor(user: Props, options: ContextOptions = {}): ToolContext & { asked: string[] } {
+export function contextFor(
+  user: Props,
+  options: ContextOptions = {},
+): ToolContext & { asked: string[]; progressed: ProgressUpdate[] } {
   const asked: string[] = [];
+  const progressed: ProgressUpdate[] = [];
   return {
     user,
     env,
     scopes: effectiveScopes(options.scopes ?? ['mcp', 'notes:read', 'notes:write']),
     asked,
+    progressed,
     async confirm(request) {
       asked.push(request.message);
       return options.confirmation ?? { status: 'unavailable' };
@@ -38,6 +48,9 @@ export function contextFor(user: Props, options: ContextOptions = {}): ToolConte
     elicit: () => Promise.reject(new ToolError('This test client cannot be asked.')),
     sample: () => Promise.reject(new ToolError('This test client cannot be asked.')),
     roots: () => Promise.reject(new ToolError('This test client cannot be asked.')),
+    async progress(update) {
+      progressed.push(update);
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { callTool } from '../../src/mcp/server';
+import { callTool } from '../../src/mcp/tool-call';
 import { defineTool, ToolError } from '../../src/tools/define-tool';
 import { contextFor, newUser } from '../support/tools';
 

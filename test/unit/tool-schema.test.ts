@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as z from 'zod';
-import { callTool } from '../../src/mcp/server';
+import { callTool } from '../../src/mcp/tool-call';
 import { defineTool } from '../../src/tools/define-tool';
 import { jsonSchema, standardSchemaOf, ToolSchemaError } from '../../src/tools/support/schema';
 import { contextFor, newUser } from '../support/tools';
