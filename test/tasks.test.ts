@@ -342,6 +342,26 @@ describe('a task that asks for input (input_required inside the task)', () => {
     });
   });
 
+  it("a defineTool tool's context.elicit inside a task is the task's input_required, answered by tasks/update", async () => {
+    const { taskId } = await startTask(ada, 'test_task_elicit');
+    const waiting = await pollUntil(ada, taskId, (task) => task.status !== 'working');
+    expect(waiting).toMatchObject({
+      status: 'input_required',
+      inputRequests: {
+        elicit: { method: 'elicitation/create', params: { mode: 'form', message: 'Your name?' } },
+      },
+    });
+    await result(ada, 'tasks/update', {
+      taskId,
+      inputResponses: { elicit: { action: 'accept', content: { name: 'Ada' } } },
+    });
+    const done = await pollUntil(ada, taskId, terminal);
+    expect(done).toMatchObject({
+      status: 'completed',
+      result: { structuredContent: { greeting: 'Hello, Ada.' } },
+    });
+  });
+
   it('a client that cannot answer elicitations is not asked: the task completes with an error result', async () => {
     const { answer } = await request(
       ada,

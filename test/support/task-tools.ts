@@ -2,7 +2,8 @@ import { type CallToolResult, inputRequired, ProtocolError } from '@modelcontext
 import * as z from 'zod';
 import { serverExtensions } from '../../src/mcp/server';
 import { tasksOf } from '../../src/mcp/tasks/extension';
-import { registerTaskJob, type TaskJob } from '../../src/mcp/tasks/jobs';
+import { registerTaskJob, registerTaskTool, type TaskJob } from '../../src/mcp/tasks/jobs';
+import { defineTool } from '../../src/tools/define-tool';
 
 /**
  * Tools that run as tasks, for the tests of the tasks machinery (test/tasks.test.ts): the product
@@ -55,11 +56,31 @@ const testFail: TaskJob<Record<string, never>> = {
   },
 };
 
+/** A `defineTool` tool run as a task that asks the user through the task (context.elicit). */
+const testTaskElicit = defineTool({
+  name: 'test_task_elicit',
+  title: 'Ask inside a task',
+  description: 'Asks the user for a name inside a task, then greets them.',
+  inputSchema: z.object({}),
+  outputSchema: z.object({ greeting: z.string() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  scope: 'mcp',
+  task: 'required',
+  async handler(_input, { elicit }) {
+    const answer = await elicit({ message: 'Your name?', schema: z.object({ name: z.string().min(1) }) });
+    const greeting =
+      answer.action === 'accept' ? `Hello, ${answer.content.name}.` : `No name (${answer.action}).`;
+    return { structured: { greeting }, text: greeting };
+  },
+});
+
+registerTaskTool(testTaskElicit);
 registerTaskJob(testWait);
 registerTaskJob(testAsk);
 registerTaskJob(testFail);
 
-serverExtensions.push((server) => {
+serverExtensions.push((server, build) => {
+  build.registerTool(testTaskElicit);
   const tasks = tasksOf(server);
   server.registerTool(
     'test_wait',

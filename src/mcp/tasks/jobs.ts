@@ -94,6 +94,14 @@ export function registerTaskJob<Params>(job: TaskJob<Params>): void {
   registered.set(job.name, job as AnyTaskJob);
 }
 
+/**
+ * Makes a `defineTool` tool that declares `task` but is not in the registry (a fixture, a tool of
+ * a special build) runnable as a task, as the registry's are.
+ */
+export function registerTaskTool(tool: ToolDefinition): void {
+  registered.set(tool.name, toolJob(tool));
+}
+
 /** The job of the tool `name`, or `undefined` when no tool by that name runs as a task. */
 export function taskJobNamed(name: string): AnyTaskJob | undefined {
   const found = registered.get(name) ?? ofTools.get(name);
