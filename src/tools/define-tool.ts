@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import type { Props } from '../auth/props';
-import type { Scope } from '../auth/scopes';
+import { isScope, type Scope } from '../auth/scopes';
 import type { IconFile } from '../mcp/icons';
 import type {
   AskKind,
@@ -121,9 +121,55 @@ export interface ToolOutput<T> {
 export function defineTool<Input extends ToolSchema, Output extends ToolSchema>(
   definition: ToolDefinition<Input, Output>,
 ): ToolDefinition<Input, Output> {
+  const problems = toolDefinitionProblems(definition as unknown as ToolDefinition);
+  if (problems.length > 0) {
+    throw new ToolDefinitionError(
+      `The tool ${String(definition.name)} cannot be defined: ${problems.join('; ')}.`,
+    );
+  }
   standardSchemaOf(definition.inputSchema, 'input');
   standardSchemaOf(definition.outputSchema, 'output');
   return definition;
+}
+
+/** A tool that breaks the rules below: thrown when its module loads, so a build or start fails. */
+export class ToolDefinitionError extends Error {
+  override readonly name = 'ToolDefinitionError';
+}
+
+const ANNOTATIONS = ['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint'];
+
+/**
+ * Why a tool definition is not fit to serve, or `[]`: a snake_case name, a title and a description,
+ * exactly the four annotations as booleans (never read-only and destructive at once), a scope this
+ * server knows, and both schemas (zod or a JSON Schema object; src/tools/support/schema.ts checks
+ * the rest). The types say most of it; this holds for JavaScript, casts and `any` too.
+ */
+export function toolDefinitionProblems(tool: ToolDefinition): string[] {
+  const problems: string[] = [];
+  if (typeof tool.name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(tool.name))
+    problems.push('name is not snake_case');
+  if (typeof tool.title !== 'string' || !tool.title.trim()) problems.push('no title');
+  if (typeof tool.description !== 'string' || !tool.description.trim()) problems.push('no description');
+  const annotations = (tool.annotations ?? {}) as unknown as Record<string, unknown>;
+  if (Object.keys(annotations).sort().join() !== ANNOTATIONS.join()) {
+    problems.push('not exactly the four annotations');
+  }
+  for (const [name, value] of Object.entries(annotations)) {
+    if (typeof value !== 'boolean') problems.push(`${name} is not a boolean`);
+  }
+  if (annotations.readOnlyHint === true && annotations.destructiveHint === true) {
+    problems.push('read-only and destructive at once');
+  }
+  if (typeof tool.scope !== 'string' || !isScope(tool.scope)) problems.push('no known scope');
+  if (!isSchemaObject(tool.inputSchema)) problems.push('no input schema (zod or JSON Schema)');
+  if (!isSchemaObject(tool.outputSchema)) problems.push('no output schema (zod or JSON Schema)');
+  return problems;
+}
+
+/** A zod schema or a JSON Schema object: an object, not an array or a primitive. */
+function isSchemaObject(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && !Array.isArray(schema);
 }
 
 /** A failure the caller should read: its message, which we wrote, is returned as an `isError` result. */

@@ -1,38 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
-import { isScope } from '../../src/auth/scopes';
-import type { ToolDefinition } from '../../src/tools/define-tool';
+import { defineTool, type ToolDefinition, toolDefinitionProblems } from '../../src/tools/define-tool';
 import { tools } from '../../src/tools/index';
-
-const ANNOTATIONS = ['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint'];
-
-/** Why a tool definition is not fit for the registry, or `[]` (the rules of AGENTS.md). */
-function problemsOf(tool: ToolDefinition): string[] {
-  const problems: string[] = [];
-  if (!/^[a-z][a-z0-9_]*$/.test(tool.name)) problems.push('name is not snake_case');
-  if (!tool.title?.trim()) problems.push('no title');
-  if (!tool.description?.trim()) problems.push('no description');
-  const annotations = (tool.annotations ?? {}) as unknown as Record<string, unknown>;
-  if (Object.keys(annotations).sort().join() !== ANNOTATIONS.join())
-    problems.push('not exactly the four annotations');
-  for (const [name, value] of Object.entries(annotations)) {
-    if (typeof value !== 'boolean') problems.push(`${name} is not a boolean`);
-  }
-  if (annotations.readOnlyHint === true && annotations.destructiveHint === true) {
-    problems.push('read-only and destructive at once');
-  }
-  if (typeof tool.scope !== 'string' || !isScope(tool.scope)) problems.push('no known scope');
-  if (!isToolSchema(tool.inputSchema)) problems.push('no input schema (zod or JSON Schema)');
-  if (!isToolSchema(tool.outputSchema)) problems.push('no output schema (zod or JSON Schema)');
-  return problems;
-}
-
-/** A zod schema, or a JSON Schema object (src/tools/support/schema.ts checks the rest when the tool is defined). */
-function isToolSchema(schema: unknown): boolean {
-  return (
-    schema instanceof z.ZodType || (typeof schema === 'object' && schema !== null && !Array.isArray(schema))
-  );
-}
 
 describe('tool registry', () => {
   it('has unique names', () => {
@@ -43,7 +11,7 @@ describe('tool registry', () => {
   it.each(tools.map((tool) => [tool.name, tool] as const))(
     '%s declares a description, all four annotations, a known scope and both schemas',
     (_name, tool) => {
-      expect(problemsOf(tool)).toEqual([]);
+      expect(toolDefinitionProblems(tool)).toEqual([]);
     },
   );
 
@@ -71,8 +39,10 @@ describe('tool registry', () => {
       { outputSchema: 'object' },
       'no output schema (zod or JSON Schema)',
     ],
-  ])('refuses a tool with %s', (_case, change, problem) => {
-    expect(problemsOf(valid)).toEqual([]);
-    expect(problemsOf({ ...valid, ...change } as unknown as ToolDefinition)).toContain(problem);
+  ])('defineTool refuses a tool with %s, naming the problem', (_case, change, problem) => {
+    expect(toolDefinitionProblems(valid)).toEqual([]);
+    const broken = { ...valid, ...change } as unknown as ToolDefinition;
+    expect(toolDefinitionProblems(broken)).toContain(problem);
+    expect(() => defineTool(broken)).toThrow(problem);
   });
 });
