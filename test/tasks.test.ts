@@ -362,6 +362,34 @@ describe('a task that asks for input (input_required inside the task)', () => {
     });
   });
 
+  it('context.confirm inside a task asks the same yes/no form through the task; a no is a no', async () => {
+    const confirmed = await startTask(ada, 'test_task_confirm');
+    const waiting = await pollUntil(ada, confirmed.taskId, (task) => task.status !== 'working');
+    expect(waiting).toMatchObject({
+      status: 'input_required',
+      inputRequests: {
+        confirm: { method: 'elicitation/create', params: { mode: 'form', message: 'Go ahead?' } },
+      },
+    });
+    await result(ada, 'tasks/update', {
+      taskId: confirmed.taskId,
+      inputResponses: { confirm: { action: 'accept', content: { confirm: true } } },
+    });
+    expect(await pollUntil(ada, confirmed.taskId, terminal)).toMatchObject({
+      result: { structuredContent: { status: 'confirmed' } },
+    });
+
+    const declined = await startTask(ada, 'test_task_confirm');
+    await pollUntil(ada, declined.taskId, (task) => task.status !== 'working');
+    await result(ada, 'tasks/update', {
+      taskId: declined.taskId,
+      inputResponses: { confirm: { action: 'accept', content: { confirm: false } } },
+    });
+    expect(await pollUntil(ada, declined.taskId, terminal)).toMatchObject({
+      result: { structuredContent: { status: 'declined' } },
+    });
+  });
+
   it('a client that cannot answer elicitations is not asked: the task completes with an error result', async () => {
     const { answer } = await request(
       ada,

@@ -58,7 +58,8 @@ const WHAT: Record<AskKind, string> = {
 };
 
 /** The yes/no form of a confirmation. */
-const CONFIRMATION_FORM = z.object({
+/** The yes/no form of {@link Asking.confirm}, and of a confirmation inside a task (src/mcp/tasks/jobs.ts). */
+export const CONFIRMATION_FORM = z.object({
   confirm: z.boolean().meta({ title: 'Yes, do it', description: 'Tick to confirm. This cannot be undone.' }),
 });
 

@@ -74,13 +74,31 @@ const testTaskElicit = defineTool({
   },
 });
 
+/** A `defineTool` tool run as a task that confirms through the task (context.confirm). */
+const testTaskConfirm = defineTool({
+  name: 'test_task_confirm',
+  title: 'Confirm inside a task',
+  description: 'Asks the user to confirm inside a task, then says what they answered.',
+  inputSchema: z.object({}),
+  outputSchema: z.object({ status: z.string() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  scope: 'mcp',
+  task: 'required',
+  async handler(_input, { confirm }) {
+    const { status } = await confirm({ message: 'Go ahead?' });
+    return { structured: { status }, text: status };
+  },
+});
+
 registerTaskTool(testTaskElicit);
+registerTaskTool(testTaskConfirm);
 registerTaskJob(testWait);
 registerTaskJob(testAsk);
 registerTaskJob(testFail);
 
 serverExtensions.push((server, build) => {
   build.registerTool(testTaskElicit);
+  build.registerTool(testTaskConfirm);
   const tasks = tasksOf(server);
   server.registerTool(
     'test_wait',

@@ -17,7 +17,7 @@ import { ToolError } from '../../tools/define-tool';
 import { tools } from '../../tools/index';
 import type { AskKind, Confirmation, ConfirmationRequest } from '../../tools/support/asking';
 import { standardSchemaOf } from '../../tools/support/schema';
-import { sampled, wireForm } from '../asking';
+import { CONFIRMATION_FORM, sampled, wireForm } from '../asking';
 import { callTool } from '../tool-call';
 
 /** Who started a task, as the request that created it said: kept with the task until it expires. */
@@ -175,22 +175,23 @@ function askingInTask(
     counts.set(kind, count);
     return count === 1 ? kind : `${kind}-${count}`;
   };
+  const elicit: ToolContext['elicit'] = async (form) => {
+    if (!canAsk('elicitation')) return refuse('elicitation');
+    const key = form.key ?? nextKey('elicit');
+    const answer = await task.ask(
+      key,
+      inputRequired.elicit({ message: form.message, requestedSchema: wireForm(form.schema) }),
+    );
+    const view = inputResponse({ [key]: answer }, key);
+    if (view.kind !== 'elicit') throw new ToolError('The answer to the form was not a form answer.');
+    if (view.action !== 'accept') return { action: view.action };
+    const parsed = form.schema.safeParse(view.content ?? {});
+    if (!parsed.success) throw new ToolError('The answer did not fit the form.');
+    return { action: 'accept', content: parsed.data };
+  };
   return {
     canAsk,
-    async elicit(form) {
-      if (!canAsk('elicitation')) return refuse('elicitation');
-      const key = form.key ?? nextKey('elicit');
-      const answer = await task.ask(
-        key,
-        inputRequired.elicit({ message: form.message, requestedSchema: wireForm(form.schema) }),
-      );
-      const view = inputResponse({ [key]: answer }, key);
-      if (view.kind !== 'elicit') throw new ToolError('The answer to the form was not a form answer.');
-      if (view.action !== 'accept') return { action: view.action };
-      const parsed = form.schema.safeParse(view.content ?? {});
-      if (!parsed.success) throw new ToolError('The answer did not fit the form.');
-      return { action: 'accept', content: parsed.data };
-    },
+    elicit,
     async sample(messages, options) {
       if (!canAsk('sampling')) return refuse('sampling');
       const { key: named, ...params } = options;
@@ -217,37 +218,22 @@ function askingInTask(
       }
       return checked.value.roots;
     },
-    confirm: (request) => confirmInTask(task, request),
+    confirm: (request) => confirmInTask(elicit, canAsk, request),
   };
 }
 
-/** `confirm` inside a task: a yes/no form, asked through the task. */
-async function confirmInTask(task: TaskContext, request: ConfirmationRequest): Promise<Confirmation> {
-  if (!canElicitForm(task.caller.capabilities)) return { status: 'unavailable' };
-  const key = `confirm:${request.message}`;
-  const answer = await task.ask(
-    key,
-    inputRequired.elicit({
-      message: request.message,
-      requestedSchema: {
-        type: 'object',
-        properties: {
-          confirm: {
-            type: 'boolean',
-            title: 'Yes, do it',
-            description: 'Tick to confirm. This cannot be undone.',
-            default: false,
-          },
-        },
-        required: ['confirm'],
-      },
-    }),
-  );
-  const content = 'action' in answer ? (answer.content as Record<string, unknown> | undefined) : undefined;
+/** `confirm` inside a task: the same yes/no form as a direct call's, asked through the task. */
+async function confirmInTask(
+  elicit: ToolContext['elicit'],
+  canAsk: ToolContext['canAsk'],
+  request: ConfirmationRequest,
+): Promise<Confirmation> {
+  if (!canAsk('elicitation')) return { status: 'unavailable' };
   // The answer is the task's own: kept with the task, it authorizes this task's action only.
-  if ('action' in answer && answer.action === 'accept' && content?.confirm === true)
-    return { status: 'confirmed' };
-  return { status: 'declined' };
+  const answer = await elicit({ key: 'confirm', message: request.message, schema: CONFIRMATION_FORM });
+  return answer.action === 'accept' && answer.content.confirm
+    ? { status: 'confirmed' }
+    : { status: 'declined' };
 }
 
 /**
