@@ -44,6 +44,17 @@ export interface ClientProfile {
 
 const CLAUDE_CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 
+/** What Claude's hosted backend does however it registers: its callback, resource and headers. */
+const CLAUDE_BACKEND = {
+  redirectUri: () => CLAUDE_CALLBACK,
+  resource: 'mcp-url',
+  backChannelHeaders: { 'User-Agent': 'python-httpx/0.28.1', 'MCP-Protocol-Version': '2025-11-25' },
+  mcpHeaders: { 'User-Agent': 'Claude-User', Origin: 'https://claude.ai' },
+  protocolVersion: '2025-11-25',
+  clientInfo: { name: 'Anthropic/ClaudeAI', version: '1.0.0' },
+  connect: 'Settings → Connectors → Add custom connector, URL https://<host>/mcp',
+} as const satisfies Partial<ClientProfile>;
+
 /** Cursor: one public registration with three callbacks; which one a given version uses varies. */
 const CURSOR_CALLBACKS = [
   'cursor://anysphere.cursor-mcp/oauth/callback',
@@ -100,14 +111,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
         client_name: 'Claude',
       }),
     },
-    redirectUri: () => CLAUDE_CALLBACK,
-    resource: 'mcp-url',
-    backChannelHeaders: { 'User-Agent': 'python-httpx/0.28.1', 'MCP-Protocol-Version': '2025-11-25' },
-    mcpHeaders: { 'User-Agent': 'Claude-User', Origin: 'https://claude.ai' },
-    protocolVersion: '2025-11-25',
-    clientInfo: { name: 'Anthropic/ClaudeAI', version: '1.0.0' },
+    ...CLAUDE_BACKEND,
     confidential: true,
-    connect: 'Settings → Connectors → Add custom connector, URL https://<host>/mcp',
   },
   {
     id: 'claude-cimd',
@@ -128,14 +133,8 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
         token_endpoint_auth_method: 'none',
       },
     },
-    redirectUri: () => CLAUDE_CALLBACK,
-    resource: 'mcp-url',
-    backChannelHeaders: { 'User-Agent': 'python-httpx/0.28.1', 'MCP-Protocol-Version': '2025-11-25' },
-    mcpHeaders: { 'User-Agent': 'Claude-User', Origin: 'https://claude.ai' },
-    protocolVersion: '2025-11-25',
-    clientInfo: { name: 'Anthropic/ClaudeAI', version: '1.0.0' },
+    ...CLAUDE_BACKEND,
     confidential: false,
-    connect: 'Settings → Connectors → Add custom connector, URL https://<host>/mcp',
   },
   {
     id: 'chatgpt',
