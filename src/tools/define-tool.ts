@@ -17,7 +17,7 @@ import { type Accepted, standardSchemaOf, type ToolSchema } from './support/sche
 
 /**
  * What a tool handler gets besides its input: who is calling, what their grant allows, the
- * Worker's bindings, and ways to ask the user, the client's model or the client (README, "Asking
+ * Worker's bindings, and ways to ask the user, the client's model or the client (docs/tools.md, "Asking
  * the user, the model or the client").
  *
  * An ask whose answer has not come yet ends the handler's round (MCP 2026-07-28 multi-round-trip
