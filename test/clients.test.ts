@@ -4,6 +4,7 @@ import { Browser, type Fetcher, ORIGIN, send } from './support/browser';
 import { answerOf, mcpPost } from './support/mcp';
 import {
   approvedCode,
+  authorizePath,
   consentFormOf,
   decide,
   exchangeCode,
@@ -85,18 +86,16 @@ async function connectWithDocument(client: ClientProfile, fetcher?: Fetcher) {
   const redirectUri = client.redirectUri(40123);
   const { verifier, challenge } = await pkce();
   const resource = resourceFor(client, MCP_URL);
-  const params = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: redirectUri,
-    state: 'state-cimd',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    scope: 'mcp notes:read notes:write',
-    resource,
-  });
+  const path = authorizePath(
+    { client_id: clientId, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' },
+    challenge,
+    {
+      state: 'state-cimd',
+      resource,
+      extra: { scope: 'mcp notes:read notes:write' },
+    },
+  );
   const browser = new Browser();
-  const path = `/authorize?${params}`;
   expect((await signIn(browser, path, `${client.id}-${crypto.randomUUID()}@example.com`)).status).toBe(303);
   const page = await browser.get(path);
   const html = await page.text();
@@ -235,17 +234,11 @@ describe('native apps: private-use redirect URIs (RFC 8252 §7.1)', () => {
     const client = (await registered.json()) as { client_id: string; redirect_uris: string[] };
     const redirectUri = cursor.redirectUri(0);
     const { challenge } = await pkce();
-    const params = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: redirectUri,
-      state: 's',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
+    const path = authorizePath({ ...client, token_endpoint_auth_method: 'none' }, challenge, {
+      redirectUri,
       resource: MCP_URL,
     });
     const browser = new Browser();
-    const path = `/authorize?${params}`;
     await signIn(browser, path, `cursor-${crypto.randomUUID()}@example.com`);
     const page = await browser.get(path);
     const html = await page.text();
@@ -265,15 +258,7 @@ describe('native apps: private-use redirect URIs (RFC 8252 §7.1)', () => {
     });
     const { challenge } = await pkce();
     for (const redirectUri of ['evil://steal/callback', 'cursor://anysphere.cursor-mcp/other']) {
-      const params = new URLSearchParams({
-        response_type: 'code',
-        client_id: client.client_id,
-        redirect_uri: redirectUri,
-        state: 's',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      });
-      const response = await new Browser().get(`/authorize?${params}`);
+      const response = await new Browser().get(authorizePath(client, challenge, { redirectUri }));
       expect(response.status).toBe(400);
       expect(response.headers.has('Location')).toBe(false);
       expect(await response.text()).toContain('Invalid redirect URI');
@@ -294,15 +279,12 @@ describe('a client this server no longer knows', () => {
 
   it('the authorization page says the app must reconnect', async () => {
     const { challenge } = await pkce();
-    const params = new URLSearchParams({
-      response_type: 'code',
+    const forgotten = {
       client_id: 'forgotten-client-id',
-      redirect_uri: REDIRECT_URI,
-      state: 's',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
-    const response = await new Browser().get(`/authorize?${params}`);
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+    };
+    const response = await new Browser().get(authorizePath(forgotten, challenge));
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain('This app needs to reconnect');
