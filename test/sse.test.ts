@@ -34,6 +34,28 @@ async function nextMessage(stream: EventStream): Promise<JsonRpcResponse> {
   return JSON.parse(event.data) as JsonRpcResponse;
 }
 
+/**
+ * A `whoami` call posted by `intruder` into the session of `owner` is refused with 404, and the
+ * next thing on the owner's stream is the owner's own answer: the intruder's call left nothing.
+ */
+async function expectRefusedIntruder(
+  session: { stream: EventStream; endpoint: string },
+  owner: string,
+  intruder: string,
+  id: number,
+): Promise<void> {
+  const refused = await postMessage(session.endpoint, intruder, {
+    jsonrpc: '2.0',
+    id: 99,
+    method: 'tools/call',
+    params: { name: 'whoami', arguments: {} },
+  });
+  expect(refused.status).toBe(404);
+  expect(await refused.json()).toMatchObject({ error: 'not_found' });
+  expect((await postMessage(session.endpoint, owner, initializeRequest(id))).status).toBe(202);
+  expect((await nextMessage(session.stream)).id).toBe(id);
+}
+
 describe('2024-11-05 HTTP+SSE transport', () => {
   it('GET /sse streams the endpoint event with a fresh session id', async () => {
     const { stream, endpoint } = await openSession(alice);
@@ -82,19 +104,7 @@ describe('2024-11-05 HTTP+SSE transport', () => {
   });
 
   it("another user's token on the session gets 404 and nothing runs", async () => {
-    const { stream, endpoint } = await openSession(alice);
-    const intruder = await postMessage(endpoint, bob, {
-      jsonrpc: '2.0',
-      id: 99,
-      method: 'tools/call',
-      params: { name: 'whoami', arguments: {} },
-    });
-    expect(intruder.status).toBe(404);
-    expect(await intruder.json()).toMatchObject({ error: 'not_found' });
-
-    // The next thing on the stream is the owner's own answer: bob's call left nothing there.
-    expect((await postMessage(endpoint, alice, initializeRequest(5))).status).toBe(202);
-    expect((await nextMessage(stream)).id).toBe(5);
+    await expectRefusedIntruder(await openSession(alice), alice, bob, 5);
   });
 
   it('a session that does not exist is 404', async () => {
@@ -158,18 +168,8 @@ describe('an SSE session belongs to the app (grant) that opened it', () => {
   }
 
   it("another app of the same user gets 404 on the session, and nothing reaches the owner's stream", async () => {
-    const { stream, endpoint } = await openSession(alice);
     const aliceElsewhere = await accessToken('alice@example.com'); // another client, another grant
-    const intruder = await postMessage(endpoint, aliceElsewhere, {
-      jsonrpc: '2.0',
-      id: 99,
-      method: 'tools/call',
-      params: { name: 'whoami', arguments: {} },
-    });
-    expect(intruder.status).toBe(404);
-    expect(await intruder.json()).toMatchObject({ error: 'not_found' });
-    expect((await postMessage(endpoint, alice, initializeRequest(6))).status).toBe(202);
-    expect((await nextMessage(stream)).id).toBe(6);
+    await expectRefusedIntruder(await openSession(alice), alice, aliceElsewhere, 6);
   });
 
   it('the stream ends within SSE_GRANT_CHECK_SECONDS once its grant is revoked, and a post gets 401', async () => {
