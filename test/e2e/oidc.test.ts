@@ -111,6 +111,23 @@ async function refresh(provider: MemoryOAuthProvider): Promise<Response> {
   });
 }
 
+/** The provider refused access: our refresh is `invalid_grant`, and the last access token gets 401. */
+async function assertGrantGone(provider: MemoryOAuthProvider, accessToken: string): Promise<void> {
+  const refused = await refresh(provider);
+  assert.equal(refused.status, 400);
+  assert.equal(((await refused.json()) as { error: string }).error, 'invalid_grant');
+  const mcp = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${accessToken}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  });
+  assert.equal(mcp.status, 401, 'the grant and its access token are gone');
+}
+
 describe('OpenID Connect sign-in through a real provider', { timeout: 240_000 }, () => {
   test('the SDK client: consent, sign in at the provider, whoami is that user', async () => {
     const provider = await connectAs('ada');
@@ -211,19 +228,7 @@ describe('OpenID Connect sign-in through a real provider', { timeout: 240_000 },
     assert.equal((await whoami(provider)).userId, 'oidc:linus');
 
     assert.ok((await idp.revokeRefreshTokens()) > 0, 'the provider had refresh tokens to revoke');
-    const refused = await refresh(provider);
-    assert.equal(refused.status, 400);
-    assert.equal(((await refused.json()) as { error: string }).error, 'invalid_grant');
-    const mcp = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${tokens.access_token}`,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
-    assert.equal(mcp.status, 401, 'the grant and its access token are gone');
+    await assertGrantGone(provider, tokens.access_token);
 
     const again = await connectAs('linus');
     assert.equal((await whoami(again)).userId, 'oidc:linus', 'signing in again works');
@@ -242,18 +247,6 @@ describe('OpenID Connect sign-in through a real provider', { timeout: 240_000 },
     assert.equal((await whoami(provider)).userId, 'oidc:hopper');
 
     idp.removeAccount('hopper');
-    const refused = await refresh(provider);
-    assert.equal(refused.status, 400);
-    assert.equal(((await refused.json()) as { error: string }).error, 'invalid_grant');
-    const mcp = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${tokens.access_token}`,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
-    assert.equal(mcp.status, 401, 'the grant and its access token are gone');
+    await assertGrantGone(provider, tokens.access_token);
   });
 });
