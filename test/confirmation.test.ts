@@ -1,13 +1,13 @@
 import { env } from 'cloudflare:workers';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ANSWER_MEMORY_MS } from '../src/mcp/answer-ledger';
 import {
   type AskState,
   callFingerprint,
   REQUEST_STATE_TTL_SECONDS,
   requestStateCodec,
 } from '../src/mcp/request-state';
-import { ANSWERED_CONFIRMATION_TTL_MS } from '../src/notes/notebook';
 import { answerOf, type JsonRpcResponse, LEGACY_VERSION, mcpPost, modernRequest } from './support/mcp';
 import { ALL_SCOPES, connect } from './support/oauth';
 
@@ -256,7 +256,7 @@ describe('notes_delete asks the user to confirm (MCP 2026-07-28 multi-round-trip
   });
 
   it('answered confirmations are remembered longer than a state lives', () => {
-    expect(ANSWERED_CONFIRMATION_TTL_MS).toBeGreaterThan(REQUEST_STATE_TTL_SECONDS * 1000);
+    expect(ANSWER_MEMORY_MS).toBeGreaterThan(REQUEST_STATE_TTL_SECONDS * 1000);
   });
 });
 

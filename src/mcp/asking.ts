@@ -13,7 +13,6 @@ import {
 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { randomToken } from '../lib/base64url';
-import { notebookOf } from '../notes/notebook';
 import { ToolError } from '../tools/define-tool';
 import type {
   AskKind,
@@ -24,6 +23,7 @@ import type {
   Sampled,
   SampleOptions,
 } from '../tools/support/asking';
+import { answerLedgerOf } from './answer-ledger';
 import { type AskState, callFingerprint, requestStateCodec, type StateHolder } from './request-state';
 
 /** The first protocol revision with multi-round-trip requests (`input_required`). */
@@ -266,7 +266,7 @@ export class Asking {
   /** Records the state's single-use nonce as answered: a second use (a race) is refused. */
   async #spend(): Promise<void> {
     const nonce = this.#state?.once?.nonce;
-    if (nonce === undefined || !(await notebookOf(this.env, this.holder.userId).answer(nonce))) {
+    if (nonce === undefined || !(await answerLedgerOf(this.env, this.holder.userId).use(nonce))) {
       throw new ToolError(`This answer was already used. Call ${this.call.name} again to be asked anew.`);
     }
   }

@@ -6,7 +6,7 @@ import {
 import type { AppEnv } from '../auth/env';
 import { sessionKey } from '../auth/session';
 import { sha256Base64Url } from '../lib/base64url';
-import { notebookOf } from '../notes/notebook';
+import { answerLedgerOf } from './answer-ledger';
 
 /**
  * How long a client has to answer before a request state expires: the user may take a while to
@@ -79,7 +79,7 @@ export async function requestStateCodec(env: Env, holder: StateHolder): Promise<
  * `ServerOptions.requestState.verify`: refuses (throws) a state that is forged, altered, expired,
  * issued to another user or app, or single-use and already answered (a replay). The SDK answers a
  * refusal with JSON-RPC `-32602 Invalid or expired requestState` and runs nothing. Only a state
- * with a single-use question costs a look at the ledger (the user's notebook).
+ * with a single-use question costs a look at the user's ledger (./answer-ledger.ts).
  */
 export async function verifyRequestState(
   env: Env,
@@ -89,7 +89,7 @@ export async function verifyRequestState(
 ): Promise<AskState> {
   const payload = await (await requestStateCodec(env, holder)).verify(state, ctx);
   if (!isAskState(payload)) throw new Error('malformed');
-  if (payload.once && (await notebookOf(env, holder.userId).isAnswered(payload.once.nonce))) {
+  if (payload.once && (await answerLedgerOf(env, holder.userId).isUsed(payload.once.nonce))) {
     throw new Error('replayed');
   }
   return payload;

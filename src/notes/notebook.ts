@@ -32,16 +32,11 @@ export interface NotePage {
   total: number;
 }
 
-/** How long a used single-use answer is remembered: at least as long as its request state lives. */
-export const ANSWERED_CONFIRMATION_TTL_MS = 15 * 60 * 1000;
-
 type NoteRow = { id: string; title: string; body: string; created_at: number; updated_at: number };
 
 /**
  * One user's notes: a Durable Object per user (addressed by `idFromName(userId)`), with its own
- * SQLite database, so users are isolated by construction and every write is consistent. It also
- * remembers which single-use answers (confirmations, src/mcp/asking.ts) were used, so a used one
- * cannot be replayed.
+ * SQLite database, so users are isolated by construction and every write is consistent.
  *
  * Every method runs without awaiting, so each is atomic; limits are checked here as well as in
  * the tools' schemas. Storage layout: docs/storage-schema.md.
@@ -58,11 +53,10 @@ export class Notebook extends DurableObject<Env> {
         updated_at INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS notes_by_update ON notes (updated_at DESC);
-      CREATE TABLE IF NOT EXISTS answered_confirmations (
-        nonce TEXT PRIMARY KEY,
-        expires_at INTEGER NOT NULL
-      );
+      DROP TABLE IF EXISTS answered_confirmations;
     `);
+    // answered_confirmations: the used single-use answers, kept here before v5; the user's
+    // AnswerLedger (src/mcp/answer-ledger.ts) keeps them now.
   }
 
   create(title: string, body: string): CreateResult {
@@ -170,37 +164,12 @@ export class Notebook extends DurableObject<Env> {
     return deleted > 0 ? 'deleted' : 'not-found';
   }
 
-  /** Records that a single-use answer was used (a confirmation); `false` if it already was. */
-  answer(confirmation: string): boolean {
-    return this.ctx.storage.transactionSync(() => this.#recordAnswer(confirmation));
-  }
-
-  /** Whether a single-use answer was used already (its request state must not be used again). */
-  isAnswered(confirmation: string): boolean {
-    return (
-      this.#sql.exec('SELECT 1 FROM answered_confirmations WHERE nonce = ?', confirmation).toArray().length >
-      0
-    );
-  }
-
   get #sql(): SqlStorage {
     return this.ctx.storage.sql;
   }
 
   #count(): number {
     return this.#sql.exec<{ total: number }>('SELECT count(*) AS total FROM notes').one().total;
-  }
-
-  #recordAnswer(confirmation: string): boolean {
-    const now = Date.now();
-    this.#sql.exec('DELETE FROM answered_confirmations WHERE expires_at < ?', now);
-    if (this.isAnswered(confirmation)) return false;
-    this.#sql.exec(
-      'INSERT INTO answered_confirmations (nonce, expires_at) VALUES (?, ?)',
-      confirmation,
-      now + ANSWERED_CONFIRMATION_TTL_MS,
-    );
-    return true;
   }
 }
 
