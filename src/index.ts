@@ -12,10 +12,11 @@ import { mcpOriginGate, withMcpCors } from './mcp/origin';
 import { AUTHORIZATION_SERVER_PATHS, authorizationFor, ConfigurationError, tokenLifetimes } from './oauth';
 
 export { CodeRedemption } from './auth/code-redemption';
+// The Durable Objects of features (src/features/): wrangler.jsonc binds each by its class name.
+export { Notebook } from './features/notes/index';
 export { AnswerLedger } from './mcp/answer-ledger';
 export { SseSession } from './mcp/sse-session';
 export { TaskRunner } from './mcp/tasks/task-runner';
-export { Notebook } from './notes/notebook';
 
 const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';
 

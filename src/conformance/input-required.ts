@@ -1,6 +1,6 @@
 import type { GetPromptResult, McpServer, ServerContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import type { ServerBuild } from '../mcp/server';
+import type { ServerBuild } from '../mcp/feature';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/define-tool';
 
 /**

@@ -30,7 +30,7 @@ export const mcpRoutes = {
     const { pathname } = new URL(request.url);
     if (!(await withinLimit(env.MCP_USER_LIMITER, 'mcp_user', ctx.props.userId))) return rateLimited();
     if (pathname === '/mcp' || pathname === '/sse') {
-      if (request.method === 'POST') return serveMcp(request, authInfoFor(callerFrom(ctx)));
+      if (request.method === 'POST') return serveMcp(request, authInfoFor(callerFrom(ctx)), env);
       if (pathname === '/sse' && request.method === 'GET') return openSseSession(env, ctx);
       return methodNotAllowed(pathname === '/sse' ? 'GET, POST' : 'POST');
     }

@@ -1,13 +1,11 @@
-import { env } from 'cloudflare:workers';
 import { type AuthInfo, McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { isProps, type Props, signedInUser } from '../auth/props';
 import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
-import { registerNotePrompts } from '../prompts/summarize-notes';
-import { type Caller, registerNoteResources } from '../resources/notes';
+import { features as registry } from '../features/index';
 import type { ProgressUpdate, ToolDefinition } from '../tools/define-tool';
-import { tools } from '../tools/index';
 import { standardSchemaOf } from '../tools/support/schema';
 import { type AskedCall, Asking } from './asking';
+import type { Caller, Feature, Registration, ServerBuild } from './feature';
 import { iconsAt, SERVER_ICONS } from './icons';
 import { type StateHolder, verifyRequestState } from './request-state';
 import { scopeChallenge } from './scope-challenge';
@@ -24,25 +22,26 @@ const INSTRUCTIONS =
   'Tools of a remote MCP server on Cloudflare Workers. Every call acts as the user who signed in through OAuth.';
 
 /**
- * What an extension gets besides the server, to build fixtures on the product's own machinery:
- * tools registered exactly as the product's are, and the asking of a prompt or resource handler.
- */
-export interface ServerBuild {
-  registerTool: (tool: ToolDefinition) => void;
-  asking: (ctx: ServerContext, call: AskedCall) => Asking;
-}
-
-/**
  * Extra registrations for a special build: the conformance build (src/conformance/) adds the MCP
  * conformance suite's fixtures here. The product build never adds anything.
  */
-export const serverExtensions: Array<(server: McpServer, build: ServerBuild) => void> = [];
+export const serverExtensions: Registration[] = [];
+
+export interface BuildOptions {
+  /** What to serve: the registry (src/features/index.ts) unless told otherwise (a test's own list). */
+  features?: readonly Feature[];
+}
 
 /**
- * Builds the MCP server for one request (or one SSE message) from who is calling. Every
- * transport, era and route is served by this one factory, so they can never drift apart.
+ * Builds the MCP server for one request (or one SSE message) from who is calling, with the
+ * Worker's bindings of that request. Every transport, era and route is served by this one
+ * factory, so they can never drift apart.
  */
-export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
+export function buildMcpServer(
+  authInfo: AuthInfo | undefined,
+  env: Env,
+  { features = registry }: BuildOptions = {},
+): McpServer {
   const user = userFrom(authInfo);
   const origin = originOf(authInfo);
   const holder: StateHolder = { userId: user.userId, clientId: authInfo?.clientId ?? '' };
@@ -55,8 +54,8 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
       prompts: { listChanged: false },
     },
     // 2026-07-28 cache hints. The tool, template and prompt lists are the same for everyone, but
-    // scopes decide what works, so they stay in the client's own cache. The note list (and each
-    // note, see src/resources/notes.ts) is the user's own and changes with every write.
+    // scopes decide what works, so they stay in the client's own cache. Resources (the notes
+    // feature's notes, say) are the user's own and change with every write.
     cacheHints: {
       'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
       'prompts/list': { ttlMs: 300_000, cacheScope: 'private' },
@@ -102,10 +101,14 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
       tool.task ? tasks.callback(tool.name, { support: tool.task, scope: tool.scope }, direct) : direct,
     );
   };
-  for (const tool of tools) registerTool(tool);
-  registerNoteResources(server, caller);
-  registerNotePrompts(server, caller);
-  for (const extend of serverExtensions) extend(server, { registerTool, asking });
+  const build: ServerBuild = { caller, registerTool, asking };
+  for (const feature of features) {
+    for (const tool of feature.tools) registerTool(tool);
+    for (const register of feature.resources ?? []) register(server, build);
+    for (const register of feature.prompts ?? []) register(server, build);
+    feature.register?.(server, build);
+  }
+  for (const extend of serverExtensions) extend(server, build);
   tasks.attach();
   return server;
 }

@@ -94,7 +94,7 @@ export class SseSession extends DurableObject<Env> {
       return 'unknown-session';
     this.#grantSeenAt = Date.now();
     this.#resetIdleTimer();
-    const response = await serveMcpMessage(JSON.parse(body), authInfoFor(caller));
+    const response = await serveMcpMessage(JSON.parse(body), authInfoFor(caller), this.env);
     if (response.status === 401 || response.status === 403) {
       const wwwAuthenticate = response.headers.get('WWW-Authenticate');
       return { challenge: { status: response.status, wwwAuthenticate, body: await response.text() } };

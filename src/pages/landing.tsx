@@ -1,5 +1,5 @@
 import type { SignedInUser } from '../auth/props';
-import { tools } from '../tools/index';
+import { tools } from '../features/index';
 import { Layout } from './layout';
 
 export interface LandingPageProps {

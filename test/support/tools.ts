@@ -3,6 +3,7 @@ import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/
 import * as z from 'zod';
 import type { Props } from '../../src/auth/props';
 import { effectiveScopes } from '../../src/auth/scopes';
+import { tools } from '../../src/features/index';
 import { callTool } from '../../src/mcp/tool-call';
 import {
   type ProgressUpdate,
@@ -10,7 +11,6 @@ import {
   type ToolDefinition,
   ToolError,
 } from '../../src/tools/define-tool';
-import { tools } from '../../src/tools/index';
 import type { Confirmation } from '../../src/tools/support/asking';
 
 /** A signed-in user of their own (a fresh notebook), as the demo sign-in makes them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { tools } from '../../src/features/index';
 import { defineTool, type ToolDefinition, toolDefinitionProblems } from '../../src/tools/define-tool';
-import { tools } from '../../src/tools/index';
 
 describe('tool registry', () => {
   it('has unique names', () => {

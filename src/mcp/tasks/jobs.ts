@@ -12,9 +12,9 @@ import {
 } from '@modelcontextprotocol/server';
 import type { SignedInUser } from '../../auth/props';
 import type { Scope } from '../../auth/scopes';
+import { tools } from '../../features/index';
 import type { ToolContext, ToolDefinition } from '../../tools/define-tool';
 import { ToolError } from '../../tools/define-tool';
-import { tools } from '../../tools/index';
 import type { AskKind, Confirmation, ConfirmationRequest } from '../../tools/support/asking';
 import { standardSchemaOf } from '../../tools/support/schema';
 import { CONFIRMATION_FORM, sampled, wireForm } from '../asking';
@@ -88,7 +88,7 @@ const ofTools = new Map<string, AnyTaskJob>();
 /**
  * Makes `job` runnable by the task Durable Object. Call it when the module loads (the object runs
  * jobs of tasks created by earlier requests, or before a restart). Tools of the registry
- * (`src/tools/index.ts`) that declare `task` need nothing: they are found by name.
+ * (`src/features/index.ts`) that declare `task` need nothing: they are found by name.
  */
 export function registerTaskJob<Params>(job: TaskJob<Params>): void {
   registered.set(job.name, job as AnyTaskJob);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { svgIcon } from '../mcp/icons';
-import { defineTool } from './define-tool';
+import { svgIcon } from '../../mcp/icons';
+import { defineTool } from '../../tools/define-tool';
 
 const input = z.object({});
 

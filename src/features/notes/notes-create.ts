@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { notebookOf } from '../notes/notebook';
-import { defineTool, ToolError } from './define-tool';
-import { noteBody, noteOutput, notesIcons, noteTitle, noteView } from './support/notes';
+import { defineTool, ToolError } from '../../tools/define-tool';
+import { notebookOf } from './notebook';
+import { noteBody, noteOutput, notesIcons, noteTitle, noteView } from './shared';
 
 const input = z.object({ title: noteTitle, body: noteBody.default('') });
 

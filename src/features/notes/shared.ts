@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { type IconFile, svgIcon } from '../../mcp/icons';
-import { BODY_TOO_LONG, NOTE_LIMITS, TITLE_EMPTY, TITLE_TOO_LONG } from '../../notes/limits';
-import type { Note } from '../../notes/notebook';
+import { BODY_TOO_LONG, NOTE_LIMITS, TITLE_EMPTY, TITLE_TOO_LONG } from './limits';
+import type { Note } from './notebook';
 
 /** Schemas and views shared by the notes tools, resources and prompt. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NOTE_LIMITS } from '../../src/notes/limits';
-import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../support/tools';
+import { NOTE_LIMITS } from '../../../src/features/notes/limits';
+import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../../support/tools';
 
 const tool = toolNamed('notes_update');
 

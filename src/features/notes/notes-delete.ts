@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { notebookOf } from '../notes/notebook';
-import { defineTool, ToolError } from './define-tool';
-import { noSuchNote, noteId, notesIcons } from './support/notes';
+import { defineTool, ToolError } from '../../tools/define-tool';
+import { notebookOf } from './notebook';
+import { noSuchNote, noteId, notesIcons } from './shared';
 
 const input = z.object({
   id: noteId,

@@ -6,15 +6,12 @@ import {
   ResourceNotFoundError,
   ResourceTemplate,
 } from '@modelcontextprotocol/server';
-import { allows } from '../auth/scopes';
-import { scopeChallenge } from '../mcp/scope-challenge';
-import { NOTE_LIMITS } from '../notes/limits';
-import { notebookOf } from '../notes/notebook';
-import type { ToolContext } from '../tools/define-tool';
-import { noteMarkdown, noteSummary } from '../tools/support/notes';
-
-/** Who is asking, as resources and prompts see it. */
-export type Caller = Pick<ToolContext, 'user' | 'env' | 'scopes'>;
+import { allows } from '../../auth/scopes';
+import type { ServerBuild } from '../../mcp/feature';
+import { scopeChallenge } from '../../mcp/scope-challenge';
+import { NOTE_LIMITS } from './limits';
+import { notebookOf } from './notebook';
+import { noteMarkdown, noteSummary } from './shared';
 
 /** The URI template of a note: `notes://<id>`. */
 export const NOTE_URI_TEMPLATE = 'notes://{id}';
@@ -25,7 +22,7 @@ export const NOTE_URI_TEMPLATE = 'notes://{id}';
  * Reading needs `notes:read` (step-up 403 otherwise); listing without it lists nothing. The
  * answers depend on the user and change with every write: cache hints say `private`, `ttlMs: 0`.
  */
-export function registerNoteResources(server: McpServer, caller: Caller): void {
+export function registerNoteResources(server: McpServer, { caller }: ServerBuild): void {
   const notebook = () => notebookOf(caller.env, caller.user.userId);
   server.registerResource(
     'note',

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { notebookOf } from '../notes/notebook';
-import { defineTool, ToolError } from './define-tool';
-import { noSuchNote, noteBody, noteId, noteOutput, notesIcons, noteTitle, noteView } from './support/notes';
+import { defineTool, ToolError } from '../../tools/define-tool';
+import { notebookOf } from './notebook';
+import { noSuchNote, noteBody, noteId, noteOutput, notesIcons, noteTitle, noteView } from './shared';
 
 const input = z.object({
   id: noteId,

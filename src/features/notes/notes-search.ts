@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { NOTE_LIMITS } from '../notes/limits';
-import { notebookOf } from '../notes/notebook';
-import { defineTool } from './define-tool';
-import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './support/notes';
+import { defineTool } from '../../tools/define-tool';
+import { NOTE_LIMITS } from './limits';
+import { notebookOf } from './notebook';
+import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './shared';
 
 const input = z.object({
   query: z

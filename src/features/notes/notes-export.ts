@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { type Note, notebookOf } from '../notes/notebook';
-import { defineTool } from './define-tool';
+import { defineTool } from '../../tools/define-tool';
+import { type Note, notebookOf } from './notebook';
 
 /** Notes read from the notebook at a time: the progress steps of an export. */
 export const EXPORT_BATCH = 50;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { notebookOf } from '../notes/notebook';
-import { defineTool } from './define-tool';
-import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './support/notes';
+import { defineTool } from '../../tools/define-tool';
+import { notebookOf } from './notebook';
+import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './shared';
 
 const input = z.object({
   limit: pageSize.default(20),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../support/tools';
+import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../../support/tools';
 
 const tool = toolNamed('notes_delete');
 

@@ -1,9 +1,9 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { NOTE_LIMITS } from '../../src/notes/limits';
-import { notebookOf } from '../../src/notes/notebook';
-import { call, contextFor, newUser, textOf, toolNamed } from '../support/tools';
+import { NOTE_LIMITS } from '../../../src/features/notes/limits';
+import { notebookOf } from '../../../src/features/notes/notebook';
+import { call, contextFor, newUser, textOf, toolNamed } from '../../support/tools';
 
 const tool = toolNamed('notes_create');
 

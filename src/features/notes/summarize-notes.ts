@@ -6,12 +6,12 @@ import {
   ProtocolErrorCode,
 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import { allows } from '../auth/scopes';
-import { scopeChallenge } from '../mcp/scope-challenge';
-import { NOTE_LIMITS } from '../notes/limits';
-import { notebookOf } from '../notes/notebook';
-import type { Caller } from '../resources/notes';
-import { noteMarkdown, noteUri } from '../tools/support/notes';
+import { allows } from '../../auth/scopes';
+import type { ServerBuild } from '../../mcp/feature';
+import { scopeChallenge } from '../../mcp/scope-challenge';
+import { NOTE_LIMITS } from './limits';
+import { notebookOf } from './notebook';
+import { noteMarkdown, noteUri } from './shared';
 
 /** Notes a summary prompt embeds at most. */
 export const SUMMARY_NOTE_LIMIT = 20;
@@ -28,7 +28,7 @@ const args = z.object({
  * `summarize_notes`: a prompt that hands the model the user's notes matching a query (or the most
  * recent ones), each as an embedded `notes://` resource, and asks for a summary. Needs `notes:read`.
  */
-export function registerNotePrompts(server: McpServer, caller: Caller): void {
+export function registerNotePrompts(server: McpServer, { caller }: ServerBuild): void {
   server.registerPrompt(
     'summarize_notes',
     {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXPORT_BATCH } from '../../src/tools/notes-export';
-import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../support/tools';
+import { EXPORT_BATCH } from '../../../src/features/notes/notes-export';
+import { call, contextFor, createNote, newUser, textOf, toolNamed } from '../../support/tools';
 
 const tool = toolNamed('notes_export');
 
