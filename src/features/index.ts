@@ -6,7 +6,7 @@ import { notes } from './notes/index';
  * What this server offers: one line per feature, each a folder of this directory. The MCP server
  * (src/mcp/server.ts) serves their tools, resources and prompts in this order; a tool that runs as
  * a task is found here by name (src/mcp/tasks/jobs.ts). Add a feature with its folder and a line;
- * remove one by deleting both (README, "Adding a tool or a feature").
+ * remove one by deleting both (docs/tools.md, "Adding or removing a feature").
  */
 export const features = featureRegistry([core, notes]);
 

@@ -1,9 +1,6 @@
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
-import type { ToolContext, ToolDefinition } from '../tools/define-tool';
+import type { Caller, ToolDefinition } from '../tools/define-tool';
 import type { AskedCall, Asking } from './asking';
-
-/** Who is asking, as a feature's resources and prompts see it (a tool gets its whole `ToolContext`). */
-export type Caller = Pick<ToolContext, 'user' | 'env' | 'scopes'>;
 
 /**
  * What a registration gets besides the server being built for one request: who is calling, and

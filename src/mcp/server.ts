@@ -2,10 +2,10 @@ import { type AuthInfo, McpServer, type ServerContext } from '@modelcontextproto
 import { isProps, type Props, signedInUser } from '../auth/props';
 import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
 import { features as registry } from '../features/index';
-import type { ProgressUpdate, ToolDefinition } from '../tools/define-tool';
+import type { Caller, ProgressUpdate, ToolDefinition } from '../tools/define-tool';
 import { standardSchemaOf } from '../tools/support/schema';
 import { type AskedCall, Asking } from './asking';
-import type { Caller, Feature, Registration, ServerBuild } from './feature';
+import type { Feature, Registration, ServerBuild } from './feature';
 import { iconsAt, SERVER_ICONS } from './icons';
 import { type StateHolder, verifyRequestState } from './request-state';
 import { scopeChallenge } from './scope-challenge';

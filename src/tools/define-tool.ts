@@ -16,20 +16,27 @@ import type {
 import { type Accepted, standardSchemaOf, type ToolSchema } from './support/schema';
 
 /**
- * What a tool handler gets besides its input: who is calling, what their grant allows, the
- * Worker's bindings, and ways to ask the user, the client's model or the client (docs/tools.md, "Asking
- * the user, the model or the client").
+ * Who is calling, as everything a feature registers sees it (tools, resources, prompts): the
+ * signed-in user, the Worker's bindings of this request, and the scopes of the grant. The last of
+ * the shapes a caller takes on its way (docs/architecture.md, "Who is calling").
+ */
+export interface Caller {
+  user: Props;
+  env: Env;
+  /** The scopes of the caller's grant, with the scopes they imply (`src/auth/scopes.ts`). */
+  scopes: ReadonlySet<Scope>;
+}
+
+/**
+ * What a tool handler gets besides its input: who is calling ({@link Caller}), and ways to ask the
+ * user, the client's model or the client (docs/tools.md, "Asking the user, the model or the client").
  *
  * An ask whose answer has not come yet ends the handler's round (MCP 2026-07-28 multi-round-trip
  * requests): the client answers and calls the tool again, and the handler runs again from the
  * start, this time getting the answer. So do nothing that cannot be repeated before the last ask.
  * Several asks awaited together (`Promise.all`) are put to the client in one round.
  */
-export interface ToolContext {
-  user: Props;
-  env: Env;
-  /** The scopes of the caller's grant, with the scopes they imply (`src/auth/scopes.ts`). */
-  scopes: ReadonlySet<Scope>;
+export interface ToolContext extends Caller {
   /** Asks the user to confirm (see {@link Confirmation}); a read-only tool never needs it. */
   confirm: (request: ConfirmationRequest) => Promise<Confirmation>;
   /** Asks the user to fill in a form (elicitation); the answer is validated with the form's schema. */
