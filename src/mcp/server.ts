@@ -28,7 +28,11 @@ const INSTRUCTIONS =
 export const serverExtensions: Registration[] = [];
 
 export interface BuildOptions {
-  /** What to serve: the registry (src/features/index.ts) unless told otherwise (a test's own list). */
+  /**
+   * What to serve: the registry (src/features/index.ts) unless told otherwise (a test's own list).
+   * A tool that runs as a task is found by name in the registry when its task runs; one that is
+   * not there needs `registerTaskTool` (src/mcp/tasks/jobs.ts) too.
+   */
   features?: readonly Feature[];
 }
 
