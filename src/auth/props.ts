@@ -40,13 +40,18 @@ export interface UpstreamTokens {
 
 /** Narrows unknown grant props (e.g. from a grant written by another version) to {@link Props}. */
 export function isProps(value: unknown): value is Props {
+  return isSignedInUser(value);
+}
+
+/** Narrows an unknown value (a session cookie's, grant props) to {@link SignedInUser}. */
+export function isSignedInUser(value: unknown): value is SignedInUser {
   if (typeof value !== 'object' || value === null) return false;
-  const props = value as Record<string, unknown>;
+  const user = value as Record<string, unknown>;
   return (
-    typeof props.userId === 'string' &&
-    typeof props.email === 'string' &&
-    typeof props.name === 'string' &&
-    typeof props.provider === 'string'
+    typeof user.userId === 'string' &&
+    typeof user.email === 'string' &&
+    typeof user.name === 'string' &&
+    typeof user.provider === 'string'
   );
 }
 
