@@ -2,6 +2,7 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
+import type { OidcVars } from '../src/auth/sign-in/providers/oidc';
 import worker from '../src/index';
 import { Browser, type Fetcher, hiddenField } from './support/browser';
 import { FakeOidcProvider } from './support/fake-oidc';
@@ -31,7 +32,7 @@ const vars = {
   OIDC_CLIENT_ID: CLIENT_ID,
   OIDC_CLIENT_SECRET: 'client-secret',
   OIDC_DISPLAY_NAME: 'Acme SSO',
-} as AppEnv;
+} as AppEnv & OidcVars;
 
 let idp: FakeOidcProvider;
 const realFetch = globalThis.fetch;

@@ -2,6 +2,7 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
+import type { GithubVars } from '../src/auth/sign-in/providers/github';
 import worker from '../src/index';
 import { Browser, type Fetcher } from './support/browser';
 import { FakeGithub, type FakeGithubAccount } from './support/fake-github';
@@ -21,14 +22,14 @@ import {
 
 const GITHUB = 'https://ghe.test';
 
-const githubEnv = (extra: Partial<AppEnv> = {}) =>
+const githubEnv = (extra: Partial<AppEnv & GithubVars> = {}) =>
   ({
     ...env,
     GITHUB_CLIENT_ID: 'gh-client',
     GITHUB_CLIENT_SECRET: 'gh-secret',
     GITHUB_BASE_URL: GITHUB,
     ...extra,
-  }) as AppEnv;
+  }) as AppEnv & GithubVars;
 
 const workerWith =
   (vars: AppEnv): Fetcher =>

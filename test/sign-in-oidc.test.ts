@@ -3,6 +3,8 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import { grantUserId } from '../src/auth/grant-user';
+import type { GithubVars } from '../src/auth/sign-in/providers/github';
+import type { OidcVars } from '../src/auth/sign-in/providers/oidc';
 import worker from '../src/index';
 import { Browser, type Fetcher, ORIGIN, send } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
@@ -28,7 +30,7 @@ import { bindings } from './support/worker';
 const ISSUER = 'https://idp.test';
 const CLIENT_ID = 'mcp-server-client';
 
-const oidcEnv = (extra: Partial<AppEnv> = {}) =>
+const oidcEnv = (extra: Partial<AppEnv & OidcVars & GithubVars> = {}) =>
   ({
     ...env,
     OIDC_ISSUER: ISSUER,
@@ -37,7 +39,7 @@ const oidcEnv = (extra: Partial<AppEnv> = {}) =>
     OIDC_DISPLAY_NAME: 'Acme SSO',
     ALLOWED_EMAIL_DOMAINS: 'example.com',
     ...extra,
-  }) as AppEnv;
+  }) as AppEnv & OidcVars;
 
 const workerWith =
   (vars: AppEnv): Fetcher =>
@@ -418,7 +420,7 @@ describe('configuration problems', () => {
     ],
   ])('%s: a clear page (503, not 500) and a JSON log line', async (_, vars, logged) => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const browser = new Browser(undefined, workerWith(oidcEnv(vars as Partial<AppEnv>)));
+    const browser = new Browser(undefined, workerWith(oidcEnv(vars as Partial<OidcVars>)));
     const response = await browser.get('/signin/oidc?return_to=%2F');
     const html = await response.text();
     expect(response.status).toBe(503);

@@ -4,6 +4,7 @@ import { GrantType, OAuthError, type TokenExchangeCallbackOptions } from '@cloud
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import type { Props } from '../src/auth/props';
+import type { OidcVars } from '../src/auth/sign-in/providers/oidc';
 import { refreshUpstreamTokens } from '../src/auth/sign-in/refresh';
 import worker from '../src/index';
 import { Browser, type Fetcher, send } from './support/browser';
@@ -164,7 +165,7 @@ describe('a grant made through OIDC: the provider and the allowlist are asked ag
   const CLIENT_ID = 'mcp-server-client';
   let idp: FakeOidcProvider;
 
-  const oidcVars = (extra: Partial<AppEnv> = {}) =>
+  const oidcVars = (extra: Partial<AppEnv & OidcVars> = {}) =>
     ({
       ...env,
       OIDC_ISSUER: ISSUER,

@@ -15,7 +15,8 @@ import { grantUserId } from './grant-user';
 import type { SignedInUser } from './props';
 import { scopesToGrant } from './scopes';
 import { beginUpstreamAuthorization } from './sign-in/flow';
-import type { ReadyUpstream, UpstreamMethod } from './sign-in/upstream';
+import type { Provider } from './sign-in/providers';
+import type { ReadyUpstream } from './sign-in/upstream';
 
 /**
  * The HMAC secret of the library's approvals cookie (`__Host-oauth-approvals`): the key of the
@@ -88,7 +89,7 @@ export async function completeRememberedConsent(
   request: AuthRequest,
   details: ConsentDescription,
   user: SignedInUser,
-  upstream?: { method: UpstreamMethod; ready: ReadyUpstream },
+  upstream?: { method: Provider; ready: ReadyUpstream },
 ): Promise<Response | null> {
   // An app that asks for the page with `prompt=consent` (OpenID Connect Core §3.1.2.1) gets it.
   const prompt = new URL(c.req.url).searchParams.get('prompt') ?? '';

@@ -1,3 +1,6 @@
+import type { ProviderId } from './sign-in/providers';
+import type { UpstreamTokens } from './sign-in/upstream';
+
 /**
  * What a grant carries (`ctx.props` on every MCP request). The library stores it encrypted,
  * with a key only the grant's tokens can unwrap.
@@ -28,15 +31,8 @@ export interface SignedInUser {
   provider: SignInProvider;
 }
 
-export type SignInProvider = 'demo' | 'oidc' | 'github';
-
-/** An identity provider's tokens for one user. */
-export interface UpstreamTokens {
-  accessToken: string;
-  refreshToken?: string;
-  /** When the access token expires, seconds since the epoch; unset when the provider did not say. */
-  expiresAt?: number;
-}
+/** The demo sign-in, or the id of an identity provider (src/auth/sign-in/providers/index.ts). */
+export type SignInProvider = 'demo' | ProviderId;
 
 /** Narrows unknown grant props (e.g. from a grant written by another version) to {@link Props}. */
 export function isProps(value: unknown): value is Props {
