@@ -50,20 +50,13 @@ interface PurposeKey {
   hmac: CryptoKey;
 }
 
-/** Derived keys, per secret and purpose: derived once per isolate. */
-const derived = new WeakMap<CryptoKey, Map<KeyPurpose, Promise<PurposeKey>>>();
+/** Derived keys, per configured secret and purpose: derived once per isolate. */
+const derived = new BoundedMap<string, Promise<PurposeKey>>(32);
 
 function secretKey(env: KeyEnv): Promise<CryptoKey> {
-  const cacheKey = env.SESSION_SECRET ?? '';
-  let key = secrets.get(cacheKey);
-  if (!key) {
-    key = loadSecret(env).then((secret) =>
-      crypto.subtle.importKey('raw', encoder.encode(secret), HMAC, false, ['sign']),
-    );
-    key.catch(() => secrets.delete(cacheKey));
-    secrets.set(cacheKey, key);
-  }
-  return key;
+  return secrets.getOrStart(env.SESSION_SECRET ?? '', async () =>
+    crypto.subtle.importKey('raw', encoder.encode(await loadSecret(env)), HMAC, false, ['sign']),
+  );
 }
 
 /**
@@ -81,22 +74,11 @@ async function loadSecret(env: KeyEnv): Promise<string> {
 }
 
 function purposeKeyOf(env: KeyEnv, purpose: KeyPurpose): Promise<PurposeKey> {
-  return secretKey(env).then((secret) => {
-    let byPurpose = derived.get(secret);
-    if (!byPurpose) {
-      byPurpose = new Map();
-      derived.set(secret, byPurpose);
-    }
-    let key = byPurpose.get(purpose);
-    if (!key) {
-      key = (async () => {
-        const raw = new Uint8Array(await crypto.subtle.sign('HMAC', secret, encoder.encode(LABELS[purpose])));
-        const hmac = await crypto.subtle.importKey('raw', raw, HMAC, false, ['sign', 'verify']);
-        return { raw, hmac };
-      })();
-      byPurpose.set(purpose, key);
-    }
-    return key;
+  return derived.getOrStart(`${purpose}\n${env.SESSION_SECRET ?? ''}`, async () => {
+    const secret = await secretKey(env);
+    const raw = new Uint8Array(await crypto.subtle.sign('HMAC', secret, encoder.encode(LABELS[purpose])));
+    const hmac = await crypto.subtle.importKey('raw', raw, HMAC, false, ['sign', 'verify']);
+    return { raw, hmac };
   });
 }
 

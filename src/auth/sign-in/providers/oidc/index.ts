@@ -85,16 +85,10 @@ const jwksCaches = new BoundedMap<string, oauth.JWKSCacheInput>(16);
 
 /** OpenID Connect Discovery 1.0 §4: fetch and validate `<issuer>/.well-known/openid-configuration`. */
 function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
-  let metadata = discovered.get(issuer.href);
-  if (!metadata) {
-    metadata = (async () => {
-      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(issuer) });
-      return oauth.processDiscoveryResponse(issuer, response);
-    })();
-    metadata.catch(() => discovered.delete(issuer.href));
-    discovered.set(issuer.href, metadata);
-  }
-  return metadata;
+  return discovered.getOrStart(issuer.href, async () => {
+    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(issuer) });
+    return oauth.processDiscoveryResponse(issuer, response);
+  });
 }
 
 function clientAuthentication(as: oauth.AuthorizationServer, secret: string): oauth.ClientAuth {
@@ -181,12 +175,7 @@ function userInfoApi(endpoint: URL): UpstreamApi {
 function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
   const { issuer, client } = config;
   const auth = clientAuthentication(as, config.clientSecret);
-  let jwks = jwksCaches.get(issuer.href);
-  if (!jwks) {
-    jwks = {};
-    jwksCaches.set(issuer.href, jwks);
-  }
-  const jwksCache = jwks;
+  const jwksCache = jwksCaches.getOrSet(issuer.href, () => ({}));
 
   /** The refresh token grant: the provider's answer, or `'revoked'` for `invalid_grant`. */
   async function refreshTokens(refreshToken: string): Promise<oauth.TokenEndpointResponse | 'revoked'> {
