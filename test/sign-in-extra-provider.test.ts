@@ -1,4 +1,3 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
@@ -12,8 +11,7 @@ import {
   type UpstreamMethod,
   type UpstreamTokens,
 } from '../src/auth/sign-in/upstream';
-import worker from '../src/index';
-import { Browser, type Fetcher } from './support/browser';
+import { Browser } from './support/browser';
 import { FakeOidcProvider } from './support/fake-oidc';
 import { modernCall } from './support/mcp';
 import {
@@ -25,6 +23,8 @@ import {
   refreshWith,
   registerClient,
 } from './support/oauth';
+import { answerUpstreams } from './support/upstreams';
+import { workerOn } from './support/worker';
 
 // A sign-in method is one object of the UpstreamMethod interface, in a folder of its own, listed in
 // src/auth/sign-in/providers/index.ts. This test writes a small one, "Acme" (plain OAuth 2.0 with
@@ -128,13 +128,7 @@ const acmeVars = (extra: Partial<AppEnv & AcmeVars> = {}) =>
     [...PROVIDERS, acme],
   );
 
-const workerWith =
-  (vars: AppEnv): Fetcher =>
-  (request) =>
-    worker.fetch(request, vars, createExecutionContext());
-
 let upstream: FakeOidcProvider;
-const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
   upstream = await FakeOidcProvider.create(ACME, 'acme-client', {
@@ -146,11 +140,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   upstream.reset();
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (new URL(request.url).origin === ACME) return upstream.fetch(request);
-    return realFetch(input, init);
-  });
+  answerUpstreams({ [ACME]: upstream });
 });
 
 afterEach(() => {
@@ -159,7 +149,7 @@ afterEach(() => {
 
 /** An authorization through Acme: consent → Allow → Acme (signed in already) → our callback. */
 async function authorizeThroughAcme(vars: AppEnv) {
-  const fetcher = workerWith(vars);
+  const fetcher = workerOn(vars);
   const browser = new Browser(undefined, fetcher);
   const client = await registerClient();
   const { verifier, challenge } = await pkce();
@@ -184,15 +174,15 @@ async function authorizeThroughAcme(vars: AppEnv) {
 
 describe('a sign-in method added to the list of providers', () => {
   it('is offered on the sign-in page and signs in from there, only while it is in the list and configured', async () => {
-    const page = await (await new Browser(undefined, workerWith(acmeVars())).get('/signin')).text();
+    const page = await (await new Browser(undefined, workerOn(acmeVars())).get('/signin')).text();
     expect(page).toContain('href="/signin/acme?return_to=%2F"');
     expect(page).toContain('Continue with Acme');
 
-    const notListed = new Browser(undefined, workerWith(withProviders(acmeVars(), PROVIDERS)));
+    const notListed = new Browser(undefined, workerOn(withProviders(acmeVars(), PROVIDERS)));
     expect(await (await notListed.get('/signin')).text()).not.toContain('Continue with Acme');
     expect((await notListed.get('/signin/acme')).status).toBe(404);
 
-    const notConfigured = new Browser(undefined, workerWith(acmeVars({ ACME_CLIENT_ID: '' })));
+    const notConfigured = new Browser(undefined, workerOn(acmeVars({ ACME_CLIENT_ID: '' })));
     expect((await notConfigured.get('/signin/acme')).status).toBe(404);
   });
 
@@ -238,14 +228,14 @@ describe('a sign-in method added to the list of providers', () => {
   });
 
   it('its sessions end when it leaves the list', async () => {
-    const browser = new Browser(undefined, workerWith(acmeVars()));
+    const browser = new Browser(undefined, workerOn(acmeVars()));
     const started = await browser.get('/signin/acme?return_to=%2F');
     const state = new URL(started.headers.get('Location') ?? '').searchParams.get('state') ?? '';
     const done = await browser.get(`/signin/acme/callback?${new URLSearchParams({ code: 'c', state })}`);
     expect(done.status).toBe(303);
     expect(await (await browser.get('/')).text()).toContain('You are signed in as wile@acme.example.');
 
-    const without = new Browser(undefined, workerWith(withProviders(acmeVars(), PROVIDERS)));
+    const without = new Browser(undefined, workerOn(withProviders(acmeVars(), PROVIDERS)));
     for (const [name, value] of browser.cookies) without.cookies.set(name, value);
     expect(await (await without.get('/')).text()).not.toContain('You are signed in');
   });
