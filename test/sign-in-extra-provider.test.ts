@@ -3,10 +3,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import type { AppEnv } from '../src/auth/env';
 import { PROVIDERS, withProviders } from '../src/auth/sign-in/providers';
 import {
+  bearerApi,
   ConfigurationProblem,
   isSet,
   SignInFailure,
-  type UpstreamApi,
   type UpstreamIdentity,
   type UpstreamMethod,
   type UpstreamTokens,
@@ -41,16 +41,7 @@ interface AcmeVars {
   ACME_CLIENT_SECRET?: string;
 }
 
-function acmeApi(): UpstreamApi {
-  return {
-    base: new URL(`${ACME}/`),
-    fetch: (accessToken, path, init = {}) =>
-      fetch(new URL(path, `${ACME}/`), {
-        ...init,
-        headers: { Accept: 'application/json', Authorization: `Bearer ${accessToken}` },
-      }),
-  };
-}
+const acmeApi = () => bearerApi(new URL(`${ACME}/`), { Accept: 'application/json' });
 
 /** Who the holder of `tokens` is, from Acme's UserInfo. */
 async function identityOf(tokens: UpstreamTokens): Promise<UpstreamIdentity | 'refused'> {

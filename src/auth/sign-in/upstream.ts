@@ -208,6 +208,27 @@ export function isSet(value: string | undefined): value is string {
   return typeof value === 'string' && value.trim() !== '';
 }
 
+/**
+ * The usual {@link UpstreamApi}: `base`, the user's access token as a Bearer token (RFC 6750 §2.1)
+ * and `headers` on every request, within {@link UPSTREAM_TIMEOUT_MS} unless the caller gives a
+ * signal of its own.
+ */
+export function bearerApi(base: URL, headers: Record<string, string> = {}): UpstreamApi {
+  return {
+    base,
+    fetch(accessToken, path, init = {}) {
+      const sent = new Headers(init.headers);
+      for (const [name, value] of Object.entries(headers)) sent.set(name, value);
+      sent.set('Authorization', `Bearer ${accessToken}`);
+      return fetch(new URL(path, base), {
+        ...init,
+        headers: sent,
+        signal: init.signal ?? AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+      });
+    },
+  };
+}
+
 /** Refresh an upstream access token this long before it expires. */
 const REFRESH_MARGIN_SECONDS = 60;
 

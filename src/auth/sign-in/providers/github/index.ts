@@ -1,5 +1,6 @@
 import {
   AccountRefused,
+  bearerApi,
   ConfigurationProblem,
   expiresSoon,
   isSet,
@@ -104,21 +105,11 @@ function tokensOf(body: GithubTokenResponse, previous?: UpstreamTokens): Upstrea
 
 /** GitHub's REST API as the holder of an access token (docs.github.com/rest). */
 function restApi(config: GithubSettings): UpstreamApi {
-  return {
-    base: config.api,
-    fetch(accessToken, path, init = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('Accept', 'application/vnd.github+json');
-      headers.set('Authorization', `Bearer ${accessToken}`);
-      headers.set('User-Agent', 'remote-mcp-server');
-      headers.set('X-GitHub-Api-Version', '2022-11-28');
-      return fetch(new URL(path, config.api), {
-        ...init,
-        headers,
-        signal: init.signal ?? AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
-      });
-    },
-  };
+  return bearerApi(config.api, {
+    Accept: 'application/vnd.github+json',
+    'User-Agent': 'remote-mcp-server',
+    'X-GitHub-Api-Version': '2022-11-28',
+  });
 }
 
 /** GitHub refused the access token (401): the user removed the app, or the token expired. */

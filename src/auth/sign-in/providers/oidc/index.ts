@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { BoundedMap } from '../../../../lib/bounded-map';
 import {
   AccountRefused,
+  bearerApi,
   ConfigurationProblem,
   expiresSoon,
   hasExpired,
@@ -157,19 +158,7 @@ function nameOf(profile: Record<string, unknown>): string | undefined {
  * §5.3). A provider's own APIs (Google's, Microsoft Graph) are beyond the standard.
  */
 function userInfoApi(endpoint: URL): UpstreamApi {
-  return {
-    base: endpoint,
-    fetch(accessToken, path, init = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('Accept', 'application/json');
-      headers.set('Authorization', `Bearer ${accessToken}`);
-      return fetch(new URL(path, endpoint), {
-        ...init,
-        headers,
-        signal: init.signal ?? AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
-      });
-    },
-  };
+  return bearerApi(endpoint, { Accept: 'application/json' });
 }
 
 function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
