@@ -111,7 +111,8 @@ export type UpstreamRecheck =
  * variables are set (then its button shows); `prepare` validates them (and, for OIDC, discovers
  * the issuer) and returns either the ready provider (sign-in, refresh, API) or the problems to
  * report. `Vars` are the Worker variables and secrets it reads, all optional strings: it gets the
- * whole `env`, and reads only those.
+ * whole `env`, and reads only those. (They are method signatures, not function-typed properties,
+ * so that a provider typed with its own `Vars` fits the one list of providers.)
  */
 export interface UpstreamMethod<Id extends string = string, Vars extends object = object> {
   /** The id in URLs (`/signin/<id>`, `/signin/<id>/callback`) and in user ids (`<id>:<subject>`). */
