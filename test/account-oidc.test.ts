@@ -1,8 +1,7 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
-import worker from '../src/index';
+import type { OidcVars } from '../src/auth/sign-in/providers/oidc';
 import { Browser, type Fetcher, hiddenField } from './support/browser';
 import { FakeOidcProvider } from './support/fake-oidc';
 import { tokenStatus } from './support/mcp';
@@ -17,6 +16,8 @@ import {
   registerClient,
   type Tokens,
 } from './support/oauth';
+import { answerUpstreams } from './support/upstreams';
+import { workerOn } from './support/worker';
 
 // Remembered consent and connected apps for a user who signs in through an identity provider
 // (OIDC): the provider is the one thing outside the machine, so only its HTTP is faked here
@@ -31,10 +32,9 @@ const vars = {
   OIDC_CLIENT_ID: CLIENT_ID,
   OIDC_CLIENT_SECRET: 'client-secret',
   OIDC_DISPLAY_NAME: 'Acme SSO',
-} as AppEnv;
+} as AppEnv & OidcVars;
 
 let idp: FakeOidcProvider;
-const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
   idp = await FakeOidcProvider.create(ISSUER, CLIENT_ID, {
@@ -45,11 +45,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (new URL(request.url).origin === ISSUER) return idp.fetch(request);
-    return realFetch(input, init);
-  });
+  answerUpstreams({ [ISSUER]: idp });
 });
 
 afterEach(() => {
@@ -100,7 +96,7 @@ async function connectRemembered(browser: Browser, fetcher: Fetcher, client: Reg
 
 describe('a user who signs in through OIDC', () => {
   it('remembers consent, still going through the provider; lists and revokes the app', async () => {
-    const fetcher = (request: Request) => worker.fetch(request, vars, createExecutionContext());
+    const fetcher = workerOn(vars);
     const browser = new Browser(undefined, fetcher);
     const client = await registerClient({ client_name: 'OIDC user app' });
 
@@ -140,7 +136,7 @@ describe('a user who signs in through OIDC', () => {
   });
 
   it("a remembered re-authorization through the provider, never redeemed, leaves the app's tokens working", async () => {
-    const fetcher = (request: Request) => worker.fetch(request, vars, createExecutionContext());
+    const fetcher = workerOn(vars);
     const browser = new Browser(undefined, fetcher);
     const client = await registerClient({ client_name: 'OIDC victim app' });
     const tokens = await connectRemembered(browser, fetcher, client);

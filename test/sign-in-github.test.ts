@@ -1,9 +1,8 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
-import worker from '../src/index';
-import { Browser, type Fetcher } from './support/browser';
+import type { GithubVars } from '../src/auth/sign-in/providers/github';
+import { Browser } from './support/browser';
 import { FakeGithub, type FakeGithubAccount } from './support/fake-github';
 import { modernCall } from './support/mcp';
 import {
@@ -14,6 +13,8 @@ import {
   redirectOf,
   registerClient,
 } from './support/oauth';
+import { answerUpstreams } from './support/upstreams';
+import { workerOn } from './support/worker';
 
 // GitHub is the one thing outside the machine, so only its HTTP is faked here
 // (test/support/fake-github.ts): `fetch` to https://ghe.test answers the token endpoint and the
@@ -21,19 +22,14 @@ import {
 
 const GITHUB = 'https://ghe.test';
 
-const githubEnv = (extra: Partial<AppEnv> = {}) =>
+const githubEnv = (extra: Partial<AppEnv & GithubVars> = {}) =>
   ({
     ...env,
     GITHUB_CLIENT_ID: 'gh-client',
     GITHUB_CLIENT_SECRET: 'gh-secret',
     GITHUB_BASE_URL: GITHUB,
     ...extra,
-  }) as AppEnv;
-
-const workerWith =
-  (vars: AppEnv): Fetcher =>
-  (request) =>
-    worker.fetch(request, vars, createExecutionContext());
+  }) as AppEnv & GithubVars;
 
 const octocat = (): FakeGithubAccount => ({
   id: 583231,
@@ -47,15 +43,10 @@ const octocat = (): FakeGithubAccount => ({
 });
 
 let github: FakeGithub;
-const realFetch = globalThis.fetch;
 
 beforeEach(() => {
   github = new FakeGithub(GITHUB, octocat());
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (new URL(request.url).origin === GITHUB) return github.fetch(request);
-    return realFetch(input, init);
-  });
+  answerUpstreams({ [GITHUB]: github });
 });
 
 afterEach(() => {
@@ -68,7 +59,7 @@ afterEach(() => {
  * the code.
  */
 async function signInThroughGithub(vars: AppEnv) {
-  const browser = new Browser(undefined, workerWith(vars));
+  const browser = new Browser(undefined, workerOn(vars));
   const client = await registerClient();
   const { verifier, challenge } = await pkce();
   const consent = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=github`);

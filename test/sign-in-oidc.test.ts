@@ -1,10 +1,10 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import { grantUserId } from '../src/auth/grant-user';
-import worker from '../src/index';
-import { Browser, type Fetcher, ORIGIN, send } from './support/browser';
+import type { GithubVars } from '../src/auth/sign-in/providers/github';
+import type { OidcVars } from '../src/auth/sign-in/providers/oidc';
+import { Browser, ORIGIN, send } from './support/browser';
 import { FakeOidcProvider, rsaKey } from './support/fake-oidc';
 import { countingKv } from './support/faults';
 import { captureLogs } from './support/logs';
@@ -17,7 +17,8 @@ import {
   registerClient,
 } from './support/oauth';
 import { OFF_ORIGIN_RETURN_TOS, resolvedOrigin } from './support/return-to';
-import { bindings } from './support/worker';
+import { answerUpstreams, DOWN } from './support/upstreams';
+import { bindings, workerOn } from './support/worker';
 
 // The identity provider is the one thing outside the machine, so only its HTTP is faked here
 // (test/support/fake-oidc.ts): `fetch` to https://idp.test answers discovery, JWKS and token
@@ -28,7 +29,7 @@ import { bindings } from './support/worker';
 const ISSUER = 'https://idp.test';
 const CLIENT_ID = 'mcp-server-client';
 
-const oidcEnv = (extra: Partial<AppEnv> = {}) =>
+const oidcEnv = (extra: Partial<AppEnv & OidcVars & GithubVars> = {}) =>
   ({
     ...env,
     OIDC_ISSUER: ISSUER,
@@ -37,16 +38,10 @@ const oidcEnv = (extra: Partial<AppEnv> = {}) =>
     OIDC_DISPLAY_NAME: 'Acme SSO',
     ALLOWED_EMAIL_DOMAINS: 'example.com',
     ...extra,
-  }) as AppEnv;
-
-const workerWith =
-  (vars: AppEnv): Fetcher =>
-  (request) =>
-    worker.fetch(request, vars, createExecutionContext());
+  }) as AppEnv & OidcVars;
 
 let idp: FakeOidcProvider;
 let otherKey: CryptoKeyPair;
-const realFetch = globalThis.fetch;
 const goodClaims = (nonce: string) => idp.goodClaims(nonce);
 
 beforeAll(async () => {
@@ -60,13 +55,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   idp.reset();
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (new URL(request.url).origin === ISSUER) return idp.fetch(request);
-    if (new URL(request.url).origin === 'https://down.test')
-      return new Response('unavailable', { status: 503 });
-    return realFetch(input, init);
-  });
+  answerUpstreams({ [ISSUER]: idp, 'https://down.test': DOWN });
 });
 
 afterEach(() => {
@@ -83,7 +72,7 @@ interface Started {
 
 /** Authorization request → consent page ("you sign in with Acme SSO next") → Allow → provider. */
 async function startAuthorization(vars = oidcEnv()): Promise<Started> {
-  const fetcher = workerWith(vars);
+  const fetcher = workerOn(vars);
   const client = await registerClient();
   const browser = new Browser(undefined, fetcher);
   const { challenge } = await pkce();
@@ -174,7 +163,7 @@ describe('OIDC sign-in during an authorization', () => {
     const wrong = await callback(browser, { code: 'the-code', state: `${state}x` });
     expect(wrong.status).toBe(400);
 
-    const otherBrowser = new Browser(undefined, workerWith(oidcEnv()));
+    const otherBrowser = new Browser(undefined, workerOn(oidcEnv()));
     const foreign = await callback(otherBrowser, { code: 'the-code', state });
     expect(foreign.status).toBe(400);
     expect(otherBrowser.cookies.has('__Host-session')).toBe(false);
@@ -246,7 +235,7 @@ describe('consent pages without a session', () => {
     const path = `${authorizePath(client, challenge)}&sign_in_with=oidc`;
     const address = `198.18.0.${Math.floor(Math.random() * 250)}`;
     const get = (from: string) =>
-      send(path, { headers: { 'CF-Connecting-IP': from } }, undefined, workerWith(vars));
+      send(path, { headers: { 'CF-Connecting-IP': from } }, undefined, workerOn(vars));
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let attempt = 0; attempt < 25; attempt++) {
@@ -309,7 +298,7 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
   }
 
   it('signs in and returns to the start page; the state works once, in this browser only', async () => {
-    const fetcher = workerWith(oidcEnv());
+    const fetcher = workerOn(oidcEnv());
     const browser = new Browser(undefined, fetcher);
     const state = await start(browser);
     expect(browser.cookies.has('__Host-upstream-signin')).toBe(true);
@@ -326,7 +315,7 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
   });
 
   it('a callback with another state ends the pending sign-in: its cookie is removed, the right state then refused', async () => {
-    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const browser = new Browser(undefined, workerOn(oidcEnv()));
     const state = await start(browser);
     const wrong = await callback(browser, { code: 'the-code', state: `${state}x` });
     expect(wrong.status).toBe(400);
@@ -339,7 +328,7 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
   });
 
   it('a callback for another method, or with a tampered cookie, removes the cookie too', async () => {
-    const fetcher = workerWith(oidcEnv({ GITHUB_CLIENT_ID: 'gh', GITHUB_CLIENT_SECRET: 'gh-secret' }));
+    const fetcher = workerOn(oidcEnv({ GITHUB_CLIENT_ID: 'gh', GITHUB_CLIENT_SECRET: 'gh-secret' }));
     const browser = new Browser(undefined, fetcher);
     const state = await start(browser);
     const github = await browser.get(`/signin/github/callback?${new URLSearchParams({ code: 'c', state })}`);
@@ -356,7 +345,7 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
   it.each(OFF_ORIGIN_RETURN_TOS)(
     'with return_to %j, the sign-in keeps / and the callback returns there, on this server',
     async (returnTo) => {
-      const browser = new Browser(undefined, workerWith(oidcEnv()));
+      const browser = new Browser(undefined, workerOn(oidcEnv()));
       const state = await start(browser, returnTo);
       const done = await callback(browser, { code: 'the-code', state });
       expect(done.status).toBe(303);
@@ -367,13 +356,13 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
   );
 
   it('its session stops counting once OIDC is no longer configured: signed out on every page', async () => {
-    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const browser = new Browser(undefined, workerOn(oidcEnv()));
     const state = await start(browser);
     expect((await callback(browser, { code: 'the-code', state })).status).toBe(303);
     expect(await (await browser.get('/')).text()).toContain('ada@example.com');
     expect((await browser.get('/account')).status).toBe(200);
 
-    const unconfigured = new Browser(undefined, workerWith({ ...env } as AppEnv));
+    const unconfigured = new Browser(undefined, workerOn({ ...env } as AppEnv));
     for (const [name, value] of browser.cookies) unconfigured.cookies.set(name, value);
     expect(await (await unconfigured.get('/')).text()).not.toContain('ada@example.com');
     const account = await unconfigured.get('/account');
@@ -383,7 +372,7 @@ describe('OIDC sign-in from the start page (not part of an authorization)', () =
   });
 
   it('refuses its state after 10 minutes', async () => {
-    const browser = new Browser(undefined, workerWith(oidcEnv()));
+    const browser = new Browser(undefined, workerOn(oidcEnv()));
     const state = await start(browser);
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
@@ -418,7 +407,7 @@ describe('configuration problems', () => {
     ],
   ])('%s: a clear page (503, not 500) and a JSON log line', async (_, vars, logged) => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const browser = new Browser(undefined, workerWith(oidcEnv(vars as Partial<AppEnv>)));
+    const browser = new Browser(undefined, workerOn(oidcEnv(vars as Partial<OidcVars>)));
     const response = await browser.get('/signin/oidc?return_to=%2F');
     const html = await response.text();
     expect(response.status).toBe(503);
@@ -437,7 +426,7 @@ describe('configuration problems', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const client = await registerClient();
     const { challenge } = await pkce();
-    const browser = new Browser(undefined, workerWith(oidcEnv({ OIDC_CLIENT_SECRET: '' })));
+    const browser = new Browser(undefined, workerOn(oidcEnv({ OIDC_CLIENT_SECRET: '' })));
     const response = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=oidc`);
     expect(response.status).toBe(503);
   });
@@ -446,7 +435,7 @@ describe('configuration problems', () => {
 describe('the sign-in page', () => {
   it('lists every configured method, with the demo form on a loopback host', async () => {
     const vars = oidcEnv({ GITHUB_CLIENT_ID: 'gh', GITHUB_CLIENT_SECRET: 'gh-secret' });
-    const html = await (await new Browser(undefined, workerWith(vars)).get('/signin')).text();
+    const html = await (await new Browser(undefined, workerOn(vars)).get('/signin')).text();
     expect(html).toContain('href="/signin/oidc?return_to=%2F">Continue with Acme SSO</a>');
     expect(html).toContain('href="/signin/github?return_to=%2F">Continue with GitHub</a>');
     expect(html).toContain('name="password"');
@@ -455,7 +444,7 @@ describe('the sign-in page', () => {
   it('on a public host with one provider, an authorization goes straight to consent for it', async () => {
     const client = await registerClient();
     const { challenge } = await pkce();
-    const browser = new Browser('https://mcp.example.com', workerWith(oidcEnv()));
+    const browser = new Browser('https://mcp.example.com', workerOn(oidcEnv()));
     const page = await browser.get(authorizePath(client, challenge, { resource: 'https://mcp.example.com' }));
     const html = await page.text();
     expect(page.status, html).toBe(200);

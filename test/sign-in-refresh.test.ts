@@ -1,12 +1,11 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { GrantType, OAuthError, type TokenExchangeCallbackOptions } from '@cloudflare/workers-oauth-provider';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import type { Props } from '../src/auth/props';
+import type { OidcVars } from '../src/auth/sign-in/providers/oidc';
 import { refreshUpstreamTokens } from '../src/auth/sign-in/refresh';
-import worker from '../src/index';
-import { Browser, type Fetcher, send } from './support/browser';
+import { Browser, send } from './support/browser';
 import { FakeGithub, type FakeGithubAccount } from './support/fake-github';
 import { FakeOidcProvider } from './support/fake-oidc';
 import { tokenStatus } from './support/mcp';
@@ -20,7 +19,8 @@ import {
   registerClient,
   type Tokens,
 } from './support/oauth';
-import { workerWith } from './support/worker';
+import { answerUpstreams } from './support/upstreams';
+import { workerOn, workerWith } from './support/worker';
 
 // The identity provider is the one thing outside the machine here: `fetch` to https://ghe.test
 // (test/support/fake-github.ts) and to the OIDC issuer (test/support/fake-oidc.ts) is faked. The
@@ -164,7 +164,7 @@ describe('a grant made through OIDC: the provider and the allowlist are asked ag
   const CLIENT_ID = 'mcp-server-client';
   let idp: FakeOidcProvider;
 
-  const oidcVars = (extra: Partial<AppEnv> = {}) =>
+  const oidcVars = (extra: Partial<AppEnv & OidcVars> = {}) =>
     ({
       ...env,
       OIDC_ISSUER: ISSUER,
@@ -173,11 +173,6 @@ describe('a grant made through OIDC: the provider and the allowlist are asked ag
       ALLOWED_EMAIL_DOMAINS: 'example.com',
       ...extra,
     }) as AppEnv;
-
-  const through =
-    (vars: AppEnv): Fetcher =>
-    (request) =>
-      worker.fetch(request, vars, createExecutionContext());
 
   beforeAll(async () => {
     idp = await FakeOidcProvider.create(ISSUER, CLIENT_ID, {
@@ -189,19 +184,14 @@ describe('a grant made through OIDC: the provider and the allowlist are asked ag
 
   beforeEach(() => {
     idp.reset();
-    const realFetch = globalThis.fetch;
-    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-      const request = new Request(input, init);
-      if (new URL(request.url).origin === ISSUER) return idp.fetch(request);
-      return realFetch(input, init);
-    });
+    answerUpstreams({ [ISSUER]: idp });
     vi.spyOn(console, 'log').mockImplementation(() => {});
     vi.spyOn(console, 'warn').mockImplementation(() => {});
   });
 
   /** Authorization through the provider (consent, Allow, callback) and the code exchange: the app's tokens. */
   async function connectThroughIdp(vars = oidcVars()) {
-    const fetcher = through(vars);
+    const fetcher = workerOn(vars);
     const browser = new Browser(undefined, fetcher);
     const client = await registerClient();
     const { verifier, challenge } = await pkce();
@@ -231,7 +221,7 @@ describe('a grant made through OIDC: the provider and the allowlist are asked ag
   }
 
   async function refreshed(connection: { client: { client_id: string }; tokens: Tokens }, vars = oidcVars()) {
-    const response = await refreshWith(connection.client, connection.tokens.refresh_token, through(vars));
+    const response = await refreshWith(connection.client, connection.tokens.refresh_token, workerOn(vars));
     const body = (await response.json()) as Tokens & { error?: string };
     return { status: response.status, body };
   }

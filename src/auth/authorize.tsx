@@ -17,7 +17,8 @@ import { contentSecurityPolicy } from './security-headers';
 import { csrfToken, isCrossSite, readSession } from './session';
 import { beginUpstreamAuthorization, misconfiguredPage, SIGN_IN_WITH } from './sign-in/flow';
 import { configuredUpstream, prepareUpstream, signInChoices } from './sign-in/methods';
-import { ConfigurationProblem, type UpstreamMethod } from './sign-in/upstream';
+import type { Provider } from './sign-in/providers';
+import { ConfigurationProblem } from './sign-in/upstream';
 
 type AppContext = Context<{ Bindings: AppEnv }>;
 
@@ -27,7 +28,7 @@ type AppContext = Context<{ Bindings: AppEnv }>;
  * the provider's fresh tokens and the allowlist is checked again (the provider's own session makes
  * that quick). Without a session, the provider chosen on the sign-in page, or the only one there is.
  */
-function upstreamFor(c: AppContext, user: SignedInUser | null, chosen: unknown): UpstreamMethod | undefined {
+function upstreamFor(c: AppContext, user: SignedInUser | null, chosen: unknown): Provider | undefined {
   if (user) return user.provider === 'demo' ? undefined : configuredUpstream(c.env, user.provider);
   const method = configuredUpstream(c.env, chosen);
   if (method) return method;

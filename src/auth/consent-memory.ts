@@ -7,37 +7,25 @@ import {
 } from '@cloudflare/workers-oauth-provider';
 import type { Context } from 'hono';
 import { toBase64Url } from '../lib/base64url';
+import { purposeKey } from '../lib/keys';
 import { log } from '../lib/log';
 import type { AppEnv } from './env';
 import { completeGrant } from './grant';
 import { grantUserId } from './grant-user';
 import type { SignedInUser } from './props';
 import { scopesToGrant } from './scopes';
-import { sessionKey } from './session';
 import { beginUpstreamAuthorization } from './sign-in/flow';
-import type { ReadyUpstream, UpstreamMethod } from './sign-in/upstream';
-
-/** Labels the key derived for the approvals cookie, so it never equals a session signature. */
-const REMEMBER_KEY_LABEL = 'remembered-consent:v1';
-
-const secrets = new WeakMap<CryptoKey, Promise<string>>();
+import type { Provider } from './sign-in/providers';
+import type { ReadyUpstream } from './sign-in/upstream';
 
 /**
- * The HMAC secret of the library's approvals cookie (`__Host-oauth-approvals`): derived from the
- * session key (`SESSION_SECRET`, or the random secret kept in KV) as HMAC-SHA256 of a fixed
- * label, 43 base64url characters. No new secret to configure, and rotating the session secret
- * forgets every remembered approval along with every session.
+ * The HMAC secret of the library's approvals cookie (`__Host-oauth-approvals`): the key of the
+ * `remembered-consent` purpose (src/lib/keys.ts), 43 base64url characters. No new secret to
+ * configure, and rotating the session secret forgets every remembered approval along with every
+ * session.
  */
 export async function rememberSecret(env: AppEnv): Promise<string> {
-  const key = await sessionKey(env);
-  let secret = secrets.get(key);
-  if (!secret) {
-    secret = crypto.subtle
-      .sign('HMAC', key, new TextEncoder().encode(REMEMBER_KEY_LABEL))
-      .then((bytes) => toBase64Url(new Uint8Array(bytes)));
-    secrets.set(key, secret);
-  }
-  return secret;
+  return toBase64Url(await purposeKey(env, 'remembered-consent'));
 }
 
 /**
@@ -101,7 +89,7 @@ export async function completeRememberedConsent(
   request: AuthRequest,
   details: ConsentDescription,
   user: SignedInUser,
-  upstream?: { method: UpstreamMethod; ready: ReadyUpstream },
+  upstream?: { method: Provider; ready: ReadyUpstream },
 ): Promise<Response | null> {
   // An app that asks for the page with `prompt=consent` (OpenID Connect Core §3.1.2.1) gets it.
   const prompt = new URL(c.req.url).searchParams.get('prompt') ?? '';

@@ -1,18 +1,16 @@
+import { sign, verify } from '../lib/keys';
 import type { AppEnv } from './env';
 import { isScope, type Scope } from './scopes';
-import { signFor, verifyFor } from './session';
-
-const PURPOSE = 'consent-offer';
 
 /**
  * The hidden `offer` field of a consent page: the scopes it offered (those the app asked for,
- * with the baseline) and an HMAC binding them to the page's consent handle. The form's answer may
+ * with the baseline) and a signature (src/lib/keys.ts) binding them to the page's consent handle. The form's answer may
  * grant these and no others. Nothing is stored: the handle is single-use and expires with the
  * library's consent transaction, and the field cannot be moved to another handle or changed.
  */
 export async function offerField(env: AppEnv, handle: string, scopes: readonly Scope[]): Promise<string> {
   const offered = scopes.join(' ');
-  return `${offered}.${await signFor(env, PURPOSE, `${handle}.${offered}`)}`;
+  return `${offered}.${await sign(env, 'consent-offer', `${handle}.${offered}`)}`;
 }
 
 /**
@@ -26,6 +24,6 @@ export async function offeredScopes(env: AppEnv, handle: string, field: unknown)
   if (separator < 0) return null;
   const offered = field.slice(0, separator);
   const signature = field.slice(separator + 1);
-  if (!(await verifyFor(env, PURPOSE, `${handle}.${offered}`, signature))) return null;
+  if (!(await verify(env, 'consent-offer', `${handle}.${offered}`, signature))) return null;
   return offered.split(' ').filter(isScope);
 }

@@ -18,23 +18,9 @@ export type AppEnv = Env & {
    * the user, when it cannot be asked again (src/auth/sign-in/refresh.ts has the default).
    */
   UPSTREAM_RECHECK_SECONDS?: string;
-  /** OpenID Connect sign-in (src/auth/sign-in/oidc.ts): the issuer URL, discovered at sign-in. */
-  OIDC_ISSUER?: string;
-  OIDC_CLIENT_ID?: string;
-  OIDC_CLIENT_SECRET?: string;
-  /** Space-separated scopes to ask for; `openid email profile` by default. */
-  OIDC_SCOPES?: string;
-  /** The provider's name on the sign-in page ("Okta", "Google"…). */
-  OIDC_DISPLAY_NAME?: string;
-  /** Google Workspace: the domain (`hd` claim) every account must belong to; sent as `hd=` too. */
-  OIDC_HOSTED_DOMAIN?: string;
-  /** GitHub sign-in (src/auth/sign-in/github.ts). */
-  GITHUB_CLIENT_ID?: string;
-  GITHUB_CLIENT_SECRET?: string;
-  /** GitHub Enterprise Server, e.g. `https://github.example.com`; github.com when unset. */
-  GITHUB_BASE_URL?: string;
-  /** Who may sign in through OIDC or GitHub (src/auth/sign-in/allowlist.ts), comma-separated. */
+  /** Who may sign in through an identity provider (src/auth/sign-in/allowlist.ts), comma-separated. */
   ALLOWED_EMAILS?: string;
   ALLOWED_EMAIL_DOMAINS?: string;
-  ALLOWED_GITHUB_ORGS?: string;
+  // Each identity provider declares the variables it reads in its own folder
+  // (src/auth/sign-in/providers/<id>/: OidcVars, GithubVars).
 };

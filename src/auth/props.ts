@@ -1,3 +1,6 @@
+import type { ProviderId } from './sign-in/providers';
+import type { UpstreamTokens } from './sign-in/upstream';
+
 /**
  * What a grant carries (`ctx.props` on every MCP request). The library stores it encrypted,
  * with a key only the grant's tokens can unwrap.
@@ -28,25 +31,23 @@ export interface SignedInUser {
   provider: SignInProvider;
 }
 
-export type SignInProvider = 'demo' | 'oidc' | 'github';
-
-/** An identity provider's tokens for one user. */
-export interface UpstreamTokens {
-  accessToken: string;
-  refreshToken?: string;
-  /** When the access token expires, seconds since the epoch; unset when the provider did not say. */
-  expiresAt?: number;
-}
+/** The demo sign-in, or the id of an identity provider (src/auth/sign-in/providers/index.ts). */
+export type SignInProvider = 'demo' | ProviderId;
 
 /** Narrows unknown grant props (e.g. from a grant written by another version) to {@link Props}. */
 export function isProps(value: unknown): value is Props {
+  return isSignedInUser(value);
+}
+
+/** Narrows an unknown value (a session cookie's, grant props) to {@link SignedInUser}. */
+export function isSignedInUser(value: unknown): value is SignedInUser {
   if (typeof value !== 'object' || value === null) return false;
-  const props = value as Record<string, unknown>;
+  const user = value as Record<string, unknown>;
   return (
-    typeof props.userId === 'string' &&
-    typeof props.email === 'string' &&
-    typeof props.name === 'string' &&
-    typeof props.provider === 'string'
+    typeof user.userId === 'string' &&
+    typeof user.email === 'string' &&
+    typeof user.name === 'string' &&
+    typeof user.provider === 'string'
   );
 }
 

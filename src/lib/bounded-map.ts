@@ -21,4 +21,20 @@ export class BoundedMap<K, V> extends Map<K, V> {
     this.set(key, value);
     return value;
   }
+
+  /**
+   * {@link getOrSet} for work that may fail: the promise is kept while it is pending or
+   * fulfilled, and forgotten if it rejects, so the next caller tries again (a provider that was
+   * down, a KV read that failed) instead of getting the same failure for the isolate's life.
+   */
+  getOrStart<T>(this: BoundedMap<K, Promise<T>>, key: K, start: () => Promise<T>): Promise<T> {
+    const existing = this.get(key);
+    if (existing) return existing;
+    const started = start();
+    this.set(key, started);
+    started.catch(() => {
+      if (this.get(key) === started) this.delete(key);
+    });
+    return started;
+  }
 }

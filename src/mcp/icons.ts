@@ -1,4 +1,5 @@
 import type { Icon } from '@modelcontextprotocol/server';
+import { BoundedMap } from '../lib/bounded-map';
 
 /**
  * An icon (MCP 2025-11-25 `icons`): `src` is a path on this server (a file of public/, served
@@ -28,7 +29,7 @@ export const SERVER_ICONS: readonly IconFile[] = [
 ];
 
 /** Icons already resolved, per origin (a handful per isolate) and per list. */
-const resolved = new Map<string, WeakMap<readonly IconFile[], Icon[]>>();
+const resolved = new BoundedMap<string, WeakMap<readonly IconFile[], Icon[]>>(16);
 
 /**
  * `icons` as MCP lists them for a request to `origin`: absolute URLs on that origin (or the https
@@ -36,12 +37,7 @@ const resolved = new Map<string, WeakMap<readonly IconFile[], Icon[]>>();
  * the requests of the isolate, so it is frozen.
  */
 export function iconsAt(origin: string, icons: readonly IconFile[]): Icon[] {
-  let byList = resolved.get(origin);
-  if (!byList) {
-    if (resolved.size >= 16) resolved.clear();
-    byList = new WeakMap();
-    resolved.set(origin, byList);
-  }
+  const byList = resolved.getOrSet(origin, () => new WeakMap());
   let listed = byList.get(icons);
   if (!listed) {
     listed = icons.map((icon) =>

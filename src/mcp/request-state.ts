@@ -3,9 +3,8 @@ import {
   type RequestStateCodec,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { AppEnv } from '../auth/env';
-import { sessionKey } from '../auth/session';
 import { sha256Base64Url } from '../lib/base64url';
+import { purposeKey } from '../lib/keys';
 import { answerLedgerOf } from './answer-ledger';
 
 /**
@@ -42,24 +41,12 @@ export interface StateHolder {
   clientId: string;
 }
 
-const encoder = new TextEncoder();
-const derivedKeys = new WeakMap<CryptoKey, Promise<Uint8Array>>();
-
 /**
- * The HMAC key of request states: derived from the session secret (`SESSION_SECRET`, or the
- * random one kept in KV) as HMAC-SHA256(secret, label), so it is the same on every isolate and
- * is not the key that signs session cookies.
+ * The HMAC key of request states: the `request-state` purpose's key (src/lib/keys.ts), the same
+ * on every isolate and not the key of any cookie.
  */
-export async function requestStateKey(env: Env): Promise<Uint8Array> {
-  const secret = await sessionKey(env as AppEnv);
-  let derived = derivedKeys.get(secret);
-  if (!derived) {
-    derived = crypto.subtle
-      .sign('HMAC', secret, encoder.encode('remote-mcp-server request-state key v1'))
-      .then((bytes) => new Uint8Array(bytes));
-    derivedKeys.set(secret, derived);
-  }
-  return derived;
+export function requestStateKey(env: Env): Promise<Uint8Array> {
+  return purposeKey(env, 'request-state');
 }
 
 /**

@@ -24,3 +24,25 @@ describe('BoundedMap', () => {
     expect(made).toBe(1);
   });
 });
+
+describe('BoundedMap.getOrStart', () => {
+  it('starts the work once and shares it; a failure is forgotten, so the next caller starts again', async () => {
+    const map = new BoundedMap<string, Promise<number>>(4);
+    let started = 0;
+    const failing = () => {
+      started += 1;
+      return Promise.reject(new Error('down'));
+    };
+    const first = map.getOrStart('k', failing);
+    expect(map.getOrStart('k', failing)).toBe(first);
+    await expect(first).rejects.toThrow('down');
+    expect(map.has('k')).toBe(false);
+    const working = map.getOrStart('k', async () => {
+      started += 1;
+      return 7;
+    });
+    expect(await working).toBe(7);
+    expect(await map.getOrStart('k', failing)).toBe(7);
+    expect(started).toBe(2);
+  });
+});

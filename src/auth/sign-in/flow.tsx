@@ -5,7 +5,8 @@ import { ErrorPage } from '../../pages/error';
 import type { AppEnv } from '../env';
 import { prepareUpstream } from './methods';
 import { startPendingSignIn } from './pending';
-import { ConfigurationProblem, type ReadyUpstream, type UpstreamId, type UpstreamMethod } from './upstream';
+import type { Provider, ProviderId } from './providers';
+import { ConfigurationProblem, type ReadyUpstream } from './upstream';
 
 /**
  * Starting a sign-in at an identity provider, for an authorization (after consent) or on its own
@@ -22,7 +23,7 @@ export const SIGN_IN_WITH = 'sign_in_with';
 
 /** What `beginUpstream` keeps for the callback of a sign-in that is part of an authorization. */
 export interface UpstreamData {
-  method: UpstreamId;
+  method: ProviderId;
   verifier: string;
   nonce: string;
   /**
@@ -33,12 +34,12 @@ export interface UpstreamData {
 }
 
 /** Our callback at the provider, the URL to register there: `<origin>/signin/<id>/callback`. */
-export function callbackUrl(c: AppContext, id: UpstreamId): string {
+export function callbackUrl(c: AppContext, id: ProviderId): string {
   return new URL(`/signin/${id}/callback`, c.req.url).href;
 }
 
 /** The page for a method whose configuration is wrong (the details are in the log). */
-export function misconfiguredPage(c: AppContext, method: UpstreamMethod) {
+export function misconfiguredPage(c: AppContext, method: Provider) {
   return c.html(
     <ErrorPage
       title={`Sign-in with ${method.displayName(c.env)} is not available`}
@@ -52,7 +53,7 @@ export function misconfiguredPage(c: AppContext, method: UpstreamMethod) {
 async function providerRedirect(
   c: AppContext,
   ready: ReadyUpstream,
-  id: UpstreamId,
+  id: ProviderId,
   state: string,
   verifier: string,
   nonce: string,
@@ -71,7 +72,7 @@ async function providerRedirect(
  */
 export async function beginUpstreamAuthorization(
   c: AppContext,
-  method: UpstreamMethod,
+  method: Provider,
   ready: ReadyUpstream,
   approved: ApprovedConsent,
   options: { remembered?: true } = {},
@@ -91,7 +92,7 @@ export async function beginUpstreamAuthorization(
 /** A sign-in that is not part of an authorization: our own browser-bound state, then the provider. */
 export async function beginStandaloneSignIn(
   c: AppContext,
-  method: UpstreamMethod,
+  method: Provider,
   returnTo: string,
 ): Promise<Response> {
   const ready = await prepareUpstream(c.env, method);

@@ -2,22 +2,18 @@ import { log } from '../../lib/log';
 import { isDemoSignInEnabled } from '../demo';
 import type { AppEnv } from '../env';
 import type { SignInProvider } from '../props';
-import { githubMethod } from './github';
-import { oidcMethod } from './oidc';
-import { ConfigurationProblem, type ReadyUpstream, type UpstreamId, type UpstreamMethod } from './upstream';
-
-/** Every upstream sign-in method this server knows, in the order the sign-in page lists them. */
-export const UPSTREAM_METHODS: readonly UpstreamMethod[] = [oidcMethod, githubMethod];
+import { type Provider, providersOf } from './providers';
+import { ConfigurationProblem, type ReadyUpstream } from './upstream';
 
 /** A sign-in method as the sign-in and consent pages name it. */
 export interface SignInChoice {
-  id: UpstreamId;
+  id: string;
   name: string;
 }
 
-/** The upstream method `id` when its variables are set, otherwise `undefined`. */
-export function configuredUpstream(env: AppEnv, id: unknown): UpstreamMethod | undefined {
-  return UPSTREAM_METHODS.find((method) => method.id === id && method.configured(env));
+/** The provider `id` when its variables are set, otherwise `undefined`. */
+export function configuredUpstream(env: AppEnv, id: unknown): Provider | undefined {
+  return providersOf(env).find((method) => method.id === id && method.configured(env));
 }
 
 /**
@@ -34,10 +30,9 @@ export function isSignInMethodEnabled(env: AppEnv, url: URL, provider: SignInPro
 export function signInChoices(env: AppEnv, url: URL): { demo: boolean; upstream: SignInChoice[] } {
   return {
     demo: isDemoSignInEnabled(env, url),
-    upstream: UPSTREAM_METHODS.filter((method) => method.configured(env)).map((method) => ({
-      id: method.id,
-      name: method.displayName(env),
-    })),
+    upstream: providersOf(env)
+      .filter((method) => method.configured(env))
+      .map((method) => ({ id: method.id, name: method.displayName(env) })),
   };
 }
 
@@ -47,7 +42,7 @@ export function signInChoices(env: AppEnv, url: URL): { demo: boolean; upstream:
  */
 export async function prepareUpstream(
   env: AppEnv,
-  method: UpstreamMethod,
+  method: Provider,
 ): Promise<ReadyUpstream | ConfigurationProblem> {
   const prepared = await method.prepare(env);
   if (prepared instanceof ConfigurationProblem) {

@@ -118,7 +118,7 @@ export async function refreshUpstreamTokens(
     identity = recheck.identity;
     checkedAt = now;
   }
-  const decision = checkAllowlist(env, method.id, identity);
+  const decision = checkAllowlist(env, method, identity);
   if (!decision.allowed) {
     log('info', 'access_removed', { provider: method.id, grantUserId, reason: decision.reason });
     throw endGrant('This account may no longer use this server.');

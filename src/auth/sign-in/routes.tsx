@@ -23,18 +23,12 @@ import {
 } from './flow';
 import { configuredUpstream, prepareUpstream } from './methods';
 import { takePendingSignIn } from './pending';
-import {
-  AccountRefused,
-  ConfigurationProblem,
-  SignInFailure,
-  type UpstreamId,
-  type UpstreamIdentity,
-  type UpstreamMethod,
-} from './upstream';
+import type { Provider, ProviderId } from './providers';
+import { AccountRefused, ConfigurationProblem, SignInFailure, type UpstreamIdentity } from './upstream';
 
 type AppContext = Context<{ Bindings: AppEnv }>;
 
-function userOf(id: UpstreamId, identity: UpstreamIdentity): SignedInUser {
+function userOf(id: ProviderId, identity: UpstreamIdentity): SignedInUser {
   return {
     userId: `${id}:${identity.subject}`,
     email: identity.email ?? '',
@@ -54,7 +48,7 @@ function expiredSignIn(c: AppContext) {
   );
 }
 
-function logFailure(method: UpstreamId, reason: string) {
+function logFailure(method: ProviderId, reason: string) {
   log('warn', 'sign_in_failed', { provider: method, reason });
 }
 
@@ -115,7 +109,7 @@ signInRoutes.get('/signin/:method/callback', async (c) => {
 
 async function finishSignIn(
   c: AppContext,
-  method: UpstreamMethod,
+  method: Provider,
   url: URL,
   kept: { state: string; verifier: string; nonce: string; returnTo?: string },
   resumed: ResumedUpstream<UpstreamData> | null,
@@ -189,7 +183,7 @@ async function finishSignIn(
   }
 
   const user = userOf(method.id, identity);
-  const decision = checkAllowlist(c.env, method.id, identity);
+  const decision = checkAllowlist(c.env, method, identity);
   if (!decision.allowed) {
     log('info', 'sign_in_refused', {
       provider: method.id,

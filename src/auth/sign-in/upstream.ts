@@ -1,9 +1,18 @@
 import { isLoopbackHostname } from '../../lib/hosts';
-import type { AppEnv } from '../env';
-import type { UpstreamTokens } from '../props';
 
-/** The identity providers a user can sign in through, besides the demo sign-in. */
-export type UpstreamId = 'oidc' | 'github';
+/**
+ * What an identity provider is to this server: the interface each provider implements, in its own
+ * folder under ./providers/ (oidc/, github/), and the helpers they share. The list of providers is
+ * ./providers/index.ts; docs/sign-in.md ("Adding a sign-in method") walks through a new one.
+ */
+
+/** An identity provider's tokens for one user, kept in the grant (`Props.upstream`). */
+export interface UpstreamTokens {
+  accessToken: string;
+  refreshToken?: string;
+  /** When the access token expires, seconds since the epoch; unset when the provider did not say. */
+  expiresAt?: number;
+}
 
 /** What an identity provider told us about the user who signed in. */
 export interface UpstreamIdentity {
@@ -12,7 +21,10 @@ export interface UpstreamIdentity {
   /** An email the provider vouches for (verified), or `null`. */
   email: string | null;
   name: string;
-  /** GitHub: the organizations the user belongs to, for `ALLOWED_GITHUB_ORGS`. */
+  /**
+   * The organizations (or groups) the provider says the user belongs to, when its allow rule
+   * needs them (GitHub's, for `ALLOWED_GITHUB_ORGS`).
+   */
   organizations?: UpstreamOrganization[];
   tokens: UpstreamTokens;
 }
@@ -60,6 +72,24 @@ export interface ReadyUpstream {
    * Throws {@link TransientUpstreamError} when the provider did not answer (network, timeout, 5xx).
    */
   recheck(known: UpstreamIdentity): Promise<UpstreamRecheck>;
+  /**
+   * The provider's API, for tools that call it as the user: with the access token a grant
+   * carries (`props.upstream.accessToken`, which `recheck` renews at each refresh of ours, so it is
+   * as fresh as our own access token). Absent when the provider has no API beyond sign-in.
+   */
+  api?: UpstreamApi;
+}
+
+/** Calling a provider's API as the signed-in user. */
+export interface UpstreamApi {
+  /** The API's root (GitHub: https://api.github.com/; OIDC: the UserInfo endpoint). */
+  base: URL;
+  /**
+   * `GET`s (or `init.method`) `path`, relative to {@link base}, with the user's access token and
+   * the headers the provider wants, within {@link UPSTREAM_TIMEOUT_MS}. The response as it came:
+   * 401 means the token was refused.
+   */
+  fetch(accessToken: string, path: string, init?: RequestInit): Promise<Response>;
 }
 
 /** What asking the provider about a grant's user at a refresh found. */
@@ -76,22 +106,39 @@ export type UpstreamRecheck =
   | { outcome: 'unverifiable' };
 
 /**
- * One upstream sign-in method, chosen by configuration. `configured` says whether any of its
- * variables are set; `prepare` validates them (and, for OIDC, discovers the issuer) and returns
- * either the ready provider or the problems to report.
+ * One identity provider: everything this server knows of it, in one object, in its own folder
+ * (./providers/<id>/), listed once in ./providers/index.ts. `configured` says whether any of its
+ * variables are set (then its button shows); `prepare` validates them (and, for OIDC, discovers
+ * the issuer) and returns either the ready provider (sign-in, refresh, API) or the problems to
+ * report. `Vars` are the Worker variables and secrets it reads, all optional strings: it gets the
+ * whole `env`, and reads only those. (They are method signatures, not function-typed properties,
+ * so that a provider typed with its own `Vars` fits the one list of providers.)
  */
-export interface UpstreamMethod {
-  id: UpstreamId;
+export interface UpstreamMethod<Id extends string = string, Vars extends object = object> {
+  /** The id in URLs (`/signin/<id>`, `/signin/<id>/callback`) and in user ids (`<id>:<subject>`). */
+  readonly id: Id;
   /** The name on the sign-in button: "Continue with <displayName>". */
-  displayName(env: AppEnv): string;
-  configured(env: AppEnv): boolean;
-  prepare(env: AppEnv): Promise<ReadyUpstream | ConfigurationProblem>;
+  displayName(env: Vars): string;
+  configured(env: Vars): boolean;
+  prepare(env: Vars): Promise<ReadyUpstream | ConfigurationProblem>;
+  /**
+   * Who may sign in through this provider beyond `ALLOWED_EMAILS` and `ALLOWED_EMAIL_DOMAINS`
+   * (src/auth/sign-in/allowlist.ts): GitHub's `ALLOWED_GITHUB_ORGS`.
+   */
+  allowRule?: AllowRule<Vars>;
+}
+
+/** A provider's own rule for who may sign in, checked at sign-in and at every refresh. */
+export interface AllowRule<Vars extends object = object> {
+  /** Whether it is configured: then the allowlist is on, for every provider's users. */
+  active(env: Vars): boolean;
+  /** Whether it lets this user in (only asked when {@link active}). */
+  admits(env: Vars, identity: UpstreamIdentity): boolean;
 }
 
 /** Settings that are missing, contradictory, or a provider that cannot be reached for its configuration. */
 export class ConfigurationProblem {
   constructor(
-    readonly method: UpstreamId,
     /** Sentences for the server's operator, naming the variables; no secret values. */
     readonly problems: string[],
   ) {}
@@ -160,6 +207,27 @@ export function listSetting(value: string | undefined): string[] {
 /** Whether a configuration value is set (wrangler passes unset `--var`s as empty strings). */
 export function isSet(value: string | undefined): value is string {
   return typeof value === 'string' && value.trim() !== '';
+}
+
+/**
+ * The usual {@link UpstreamApi}: `base`, the user's access token as a Bearer token (RFC 6750 §2.1)
+ * and `headers` on every request, within {@link UPSTREAM_TIMEOUT_MS} unless the caller gives a
+ * signal of its own.
+ */
+export function bearerApi(base: URL, headers: Record<string, string> = {}): UpstreamApi {
+  return {
+    base,
+    fetch(accessToken, path, init = {}) {
+      const sent = new Headers(init.headers);
+      for (const [name, value] of Object.entries(headers)) sent.set(name, value);
+      sent.set('Authorization', `Bearer ${accessToken}`);
+      return fetch(new URL(path, base), {
+        ...init,
+        headers: sent,
+        signal: init.signal ?? AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+      });
+    },
+  };
 }
 
 /** Refresh an upstream access token this long before it expires. */

@@ -1,9 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { BoundedMap } from '../../lib/bounded-map';
-import type { AppEnv } from '../env';
-import type { UpstreamTokens } from '../props';
+import { BoundedMap } from '../../../../lib/bounded-map';
 import {
   AccountRefused,
+  bearerApi,
   ConfigurationProblem,
   expiresSoon,
   hasExpired,
@@ -14,10 +13,26 @@ import {
   SignInFailure,
   TransientUpstreamError,
   UPSTREAM_TIMEOUT_MS,
+  type UpstreamApi,
   type UpstreamIdentity,
   type UpstreamMethod,
   type UpstreamRecheck,
-} from './upstream';
+  type UpstreamTokens,
+} from '../../upstream';
+
+/** The variables OpenID Connect sign-in reads (docs/configuration.md). */
+export interface OidcVars {
+  /** The issuer URL, discovered at sign-in (`<issuer>/.well-known/openid-configuration`). */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  /** Space-separated scopes to ask for; `openid email profile` by default. */
+  OIDC_SCOPES?: string;
+  /** The provider's name on the sign-in page ("Okta", "Google"…). */
+  OIDC_DISPLAY_NAME?: string;
+  /** Google Workspace: the domain (`hd` claim) every account must belong to; sent as `hd=` too. */
+  OIDC_HOSTED_DOMAIN?: string;
+}
 
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 
@@ -31,7 +46,7 @@ interface OidcSettings {
 }
 
 /** Validates the OIDC_* variables: settings, or the problems to report. */
-function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
+function settings(env: OidcVars): OidcSettings | ConfigurationProblem {
   const problems: string[] = [];
   const issuer = isSet(env.OIDC_ISSUER) ? providerUrl(env.OIDC_ISSUER.trim()) : null;
   if (!isSet(env.OIDC_ISSUER)) problems.push('OIDC_ISSUER is not set.');
@@ -45,7 +60,7 @@ function settings(env: AppEnv): OidcSettings | ConfigurationProblem {
     problems.push('OIDC_HOSTED_DOMAIN must be a domain name, such as example.com.');
   }
   if (problems.length > 0 || !issuer || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) {
-    return new ConfigurationProblem('oidc', problems);
+    return new ConfigurationProblem(problems);
   }
   return {
     issuer,
@@ -71,16 +86,10 @@ const jwksCaches = new BoundedMap<string, oauth.JWKSCacheInput>(16);
 
 /** OpenID Connect Discovery 1.0 §4: fetch and validate `<issuer>/.well-known/openid-configuration`. */
 function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
-  let metadata = discovered.get(issuer.href);
-  if (!metadata) {
-    metadata = (async () => {
-      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(issuer) });
-      return oauth.processDiscoveryResponse(issuer, response);
-    })();
-    metadata.catch(() => discovered.delete(issuer.href));
-    discovered.set(issuer.href, metadata);
-  }
-  return metadata;
+  return discovered.getOrStart(issuer.href, async () => {
+    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(issuer) });
+    return oauth.processDiscoveryResponse(issuer, response);
+  });
 }
 
 function clientAuthentication(as: oauth.AuthorizationServer, secret: string): oauth.ClientAuth {
@@ -144,15 +153,18 @@ function nameOf(profile: Record<string, unknown>): string | undefined {
   );
 }
 
+/**
+ * What OpenID Connect defines to call as the user: the UserInfo endpoint (OpenID Connect Core
+ * §5.3). A provider's own APIs (Google's, Microsoft Graph) are beyond the standard.
+ */
+function userInfoApi(endpoint: URL): UpstreamApi {
+  return bearerApi(endpoint, { Accept: 'application/json' });
+}
+
 function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName: string): ReadyUpstream {
   const { issuer, client } = config;
   const auth = clientAuthentication(as, config.clientSecret);
-  let jwks = jwksCaches.get(issuer.href);
-  if (!jwks) {
-    jwks = {};
-    jwksCaches.set(issuer.href, jwks);
-  }
-  const jwksCache = jwks;
+  const jwksCache = jwksCaches.getOrSet(issuer.href, () => ({}));
 
   /** The refresh token grant: the provider's answer, or `'revoked'` for `invalid_grant`. */
   async function refreshTokens(refreshToken: string): Promise<oauth.TokenEndpointResponse | 'revoked'> {
@@ -199,6 +211,7 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
 
   return {
     origin: new URL(as.authorization_endpoint ?? '').origin,
+    api: as.userinfo_endpoint ? userInfoApi(new URL(as.userinfo_endpoint)) : undefined,
     authorizationUrl({ redirectUri, state, codeChallenge, nonce }) {
       const url = new URL(as.authorization_endpoint ?? '');
       url.searchParams.set('response_type', 'code');
@@ -319,7 +332,7 @@ function ready(config: OidcSettings, as: oauth.AuthorizationServer, displayName:
 }
 
 /** OpenID Connect sign-in with any compliant provider (OpenID Connect Core 1.0 §3.1, with PKCE). */
-export const oidcMethod: UpstreamMethod = {
+export const oidc: UpstreamMethod<'oidc', OidcVars> = {
   id: 'oidc',
   displayName: (env) => (isSet(env.OIDC_DISPLAY_NAME) ? env.OIDC_DISPLAY_NAME.trim() : 'OpenID Connect'),
   configured: (env) => isSet(env.OIDC_ISSUER) || isSet(env.OIDC_CLIENT_ID) || isSet(env.OIDC_CLIENT_SECRET),
@@ -330,15 +343,15 @@ export const oidcMethod: UpstreamMethod = {
     try {
       as = await discover(config.issuer);
     } catch (error) {
-      return new ConfigurationProblem('oidc', [
+      return new ConfigurationProblem([
         `OIDC_ISSUER ${config.issuer.href} did not answer OpenID Connect discovery (${reasonOf(error)}).`,
       ]);
     }
     if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri) {
-      return new ConfigurationProblem('oidc', [
+      return new ConfigurationProblem([
         `The discovery document of ${config.issuer.href} lacks an authorization, token or JWKS endpoint.`,
       ]);
     }
-    return ready(config, as, oidcMethod.displayName(env));
+    return ready(config, as, oidc.displayName(env));
   },
 };

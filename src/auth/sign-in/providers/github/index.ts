@@ -1,21 +1,33 @@
-import type { AppEnv } from '../env';
-import type { UpstreamTokens } from '../props';
 import {
   AccountRefused,
+  bearerApi,
   ConfigurationProblem,
   expiresSoon,
   isSet,
-  listSetting,
   providerUrl,
   type ReadyUpstream,
   SignInFailure,
   TransientUpstreamError,
   UPSTREAM_TIMEOUT_MS,
+  type UpstreamApi,
   type UpstreamIdentity,
   type UpstreamMethod,
   type UpstreamOrganization,
   type UpstreamRecheck,
-} from './upstream';
+  type UpstreamTokens,
+} from '../../upstream';
+import { organizationRule } from './organizations';
+
+/** The variables GitHub sign-in reads (docs/configuration.md). */
+export interface GithubVars {
+  /** The OAuth app's (or GitHub App's) client id and secret. */
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  /** GitHub Enterprise Server, e.g. `https://github.example.com`; github.com when unset. */
+  GITHUB_BASE_URL?: string;
+  /** Organizations whose members may sign in, by id or login, comma-separated (./organizations.ts). */
+  ALLOWED_GITHUB_ORGS?: string;
+}
 
 interface GithubSettings {
   clientId: string;
@@ -27,7 +39,7 @@ interface GithubSettings {
   scopes: string[];
 }
 
-function settings(env: AppEnv): GithubSettings | ConfigurationProblem {
+function settings(env: GithubVars): GithubSettings | ConfigurationProblem {
   const problems: string[] = [];
   if (!isSet(env.GITHUB_CLIENT_ID)) problems.push('GITHUB_CLIENT_ID is not set.');
   if (!isSet(env.GITHUB_CLIENT_SECRET)) problems.push('GITHUB_CLIENT_SECRET is not set.');
@@ -43,11 +55,11 @@ function settings(env: AppEnv): GithubSettings | ConfigurationProblem {
     }
   }
   if (problems.length > 0 || !env.GITHUB_CLIENT_ID || !env.GITHUB_CLIENT_SECRET) {
-    return new ConfigurationProblem('github', problems);
+    return new ConfigurationProblem(problems);
   }
   // read:org only when organization membership decides who may sign in.
   const scopes = ['read:user', 'user:email'];
-  if (listSetting(env.ALLOWED_GITHUB_ORGS).length > 0) scopes.push('read:org');
+  if (organizationRule.active(env)) scopes.push('read:org');
   return {
     clientId: env.GITHUB_CLIENT_ID.trim(),
     clientSecret: env.GITHUB_CLIENT_SECRET.trim(),
@@ -91,23 +103,20 @@ function tokensOf(body: GithubTokenResponse, previous?: UpstreamTokens): Upstrea
   return tokens;
 }
 
-async function apiGet(config: GithubSettings, path: string, accessToken: string): Promise<Response> {
-  return fetch(new URL(path, config.api), {
-    headers: {
-      Accept: 'application/vnd.github+json',
-      Authorization: `Bearer ${accessToken}`,
-      'User-Agent': 'remote-mcp-server',
-      'X-GitHub-Api-Version': '2022-11-28',
-    },
-    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+/** GitHub's REST API as the holder of an access token (docs.github.com/rest). */
+function restApi(config: GithubSettings): UpstreamApi {
+  return bearerApi(config.api, {
+    Accept: 'application/vnd.github+json',
+    'User-Agent': 'remote-mcp-server',
+    'X-GitHub-Api-Version': '2022-11-28',
   });
 }
 
 /** GitHub refused the access token (401): the user removed the app, or the token expired. */
 class TokenRefused extends Error {}
 
-async function apiJson<T>(config: GithubSettings, path: string, accessToken: string): Promise<T> {
-  const response = await apiGet(config, path, accessToken);
+async function apiJson<T>(api: UpstreamApi, path: string, accessToken: string): Promise<T> {
+  const response = await api.fetch(accessToken, path);
   if (response.status === 401) throw new TokenRefused(`GET ${path} answered 401`);
   if (response.status >= 500) throw new TransientUpstreamError(`GET ${path} answered ${response.status}`);
   if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
@@ -144,16 +153,16 @@ function primaryVerifiedEmail(emails: unknown): string | null {
  * account is refused) and, when `ALLOWED_GITHUB_ORGS` is set, `/user/orgs`.
  */
 async function identityOf(
-  config: GithubSettings,
+  api: UpstreamApi,
   tokens: UpstreamTokens,
   wantsOrgs: boolean,
   displayName: string,
 ): Promise<UpstreamIdentity> {
-  const user = await apiJson<GithubUser>(config, 'user', tokens.accessToken);
+  const user = await apiJson<GithubUser>(api, 'user', tokens.accessToken);
   if (typeof user.id !== 'number' || typeof user.login !== 'string') {
     throw new SignInFailure('GET /user returned no id', `${displayName} did not say who you are.`);
   }
-  const email = primaryVerifiedEmail(await apiJson<unknown>(config, 'user/emails', tokens.accessToken));
+  const email = primaryVerifiedEmail(await apiJson<unknown>(api, 'user/emails', tokens.accessToken));
   if (email === null) {
     throw new AccountRefused(
       'no verified primary email',
@@ -163,7 +172,7 @@ async function identityOf(
   }
   let organizations: UpstreamOrganization[] | undefined;
   if (wantsOrgs) {
-    const orgs = await apiJson<unknown>(config, 'user/orgs?per_page=100', tokens.accessToken);
+    const orgs = await apiJson<unknown>(api, 'user/orgs?per_page=100', tokens.accessToken);
     organizations = Array.isArray(orgs)
       ? (orgs as Array<{ id: number; login: string }>).map((org) => ({
           id: String(org.id),
@@ -175,8 +184,10 @@ async function identityOf(
 }
 
 function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean): ReadyUpstream {
+  const api = restApi(config);
   return {
     origin: config.web.origin,
+    api,
     authorizationUrl({ redirectUri, state, codeChallenge }) {
       const url = new URL('login/oauth/authorize', config.web);
       url.searchParams.set('client_id', config.clientId);
@@ -209,7 +220,7 @@ function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean):
             `The sign-in with ${displayName} could not be completed.`,
           );
         }
-        return await identityOf(config, tokens, wantsOrgs, displayName);
+        return await identityOf(api, tokens, wantsOrgs, displayName);
       } catch (error) {
         if (error instanceof SignInFailure) throw error;
         const unreachable =
@@ -244,7 +255,7 @@ function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean):
         }
         // The same questions as at sign-in, so the allowlist is checked on what GitHub says now:
         // a token the user revoked is a 401; an email or an organization may have changed.
-        const identity = await identityOf(config, tokens, wantsOrgs, displayName);
+        const identity = await identityOf(api, tokens, wantsOrgs, displayName);
         if (identity.subject !== known.subject) return { outcome: 'revoked', reason: 'another GitHub user' };
         return { outcome: 'current', identity };
       } catch (error) {
@@ -258,13 +269,14 @@ function ready(config: GithubSettings, displayName: string, wantsOrgs: boolean):
 }
 
 /** GitHub (or GitHub Enterprise Server) OAuth app sign-in. */
-export const githubMethod: UpstreamMethod = {
+export const github: UpstreamMethod<'github', GithubVars> = {
   id: 'github',
   displayName: (env) => (isSet(env.GITHUB_BASE_URL) ? 'GitHub Enterprise' : 'GitHub'),
   configured: (env) => isSet(env.GITHUB_CLIENT_ID) || isSet(env.GITHUB_CLIENT_SECRET),
   async prepare(env) {
     const config = settings(env);
     if (config instanceof ConfigurationProblem) return config;
-    return ready(config, githubMethod.displayName(env), listSetting(env.ALLOWED_GITHUB_ORGS).length > 0);
+    return ready(config, github.displayName(env), organizationRule.active(env));
   },
+  allowRule: organizationRule,
 };
