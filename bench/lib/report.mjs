@@ -16,7 +16,8 @@ function cells(row) {
     row.figure,
     formatNumber(row.ours, row.unit),
     row.trivialLabel ?? formatNumber(row.trivial, row.unit),
-    row.ratio === undefined ? '—' : Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : 'n/a',
+    row.ratioLabel ??
+      (row.ratio === undefined ? '—' : Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : 'n/a'),
     row.target ?? '—',
     row.pass === undefined ? '' : row.pass ? 'pass' : 'FAIL',
   ];

@@ -70,6 +70,15 @@ export async function startWorker({ name, config, readyPath, extraArgs = [], tim
       const user = all.find((pid) => !cmdline(pid).includes(`entry=127.0.0.1:${port} `));
       return user ?? all[0];
     },
+    /**
+     * CPU time so far of each thread of the Worker's workerd (tid → ms). Under `wrangler dev` the
+     * Worker's isolate and the local KV and rate-limit services share one event-loop thread of
+     * that process; its CPU per request bounds throughput (docs/performance.md).
+     */
+    threadCpu: () => {
+      const pid = worker.workerPid();
+      return pid ? threadCpuMs(pid) : new Map();
+    },
     /** RSS in bytes of the Worker's workerd and of all workerd of this wrangler. */
     memory() {
       const workerPid = worker.workerPid();
@@ -181,7 +190,10 @@ export function rssBytes(pid) {
   }
 }
 
-/** CPU time (user + system) of a process so far, in milliseconds (/proc/PID/stat, clock ticks of 10 ms). */
+/**
+ * CPU time (user + system) of a process (or `PID/task/TID`, a thread) so far, in milliseconds
+ * (/proc/…/stat, clock ticks of 10 ms).
+ */
 export function cpuMs(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -191,6 +203,32 @@ export function cpuMs(pid) {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU time (user + system) so far of each thread of a process, in ms: tid → ms (/proc/PID/task). */
+export function threadCpuMs(pid) {
+  const threads = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    const ms = cpuMs(`${pid}/task/${tid}`);
+    if (Number.isFinite(ms)) threads.set(tid, ms);
+  }
+  return threads;
+}
+
+/**
+ * CPU of the busiest thread between two `threadCpuMs` snapshots, in ms: during a load, the
+ * thread that runs the Worker's event loop.
+ */
+export function busiestThreadMs(before, after) {
+  let busiest = 0;
+  for (const [tid, ms] of after) busiest = Math.max(busiest, ms - (before.get(tid) ?? 0));
+  return busiest;
 }
 
 /**
