@@ -12,6 +12,7 @@ import { mcpOriginGate, withMcpCors } from './mcp/origin';
 import { AUTHORIZATION_SERVER_PATHS, authorizationFor, ConfigurationError, tokenLifetimes } from './oauth';
 
 export { CodeRedemption } from './auth/code-redemption';
+export { McpSession } from './mcp/session';
 export { SseSession } from './mcp/sse-session';
 export { TaskRunner } from './mcp/tasks/task-runner';
 export { Notebook } from './notes/notebook';
