@@ -29,28 +29,43 @@ async function app(email: string, scopes = ALL_SCOPES): Promise<App> {
   return { token: tokens.access_token, clientId: client.client_id, refreshToken: tokens.refresh_token };
 }
 
+/** The 2025 revision whose streams are resumable (an SSE event with empty data primes them). */
+const RESUMABLE_VERSION = '2025-11-25';
+
 /** A POST to `/mcp` in the session `sessionId` (or none), as a 2025-era client. */
-function post(token: string, body: unknown, sessionId?: string, fetcher?: Fetcher): Promise<Response> {
-  const headers: Record<string, string> = { 'MCP-Protocol-Version': LEGACY_VERSION };
+function post(
+  token: string,
+  body: unknown,
+  sessionId?: string,
+  fetcher?: Fetcher,
+  version = LEGACY_VERSION,
+): Promise<Response> {
+  const headers: Record<string, string> = { 'MCP-Protocol-Version': version };
   if (sessionId) headers['Mcp-Session-Id'] = sessionId;
   return mcpPost(body, { token, headers, fetcher });
 }
 
 /** Opens a session declaring `capabilities`; returns its id (and checks the handshake's answer). */
-async function openSession(token: string, capabilities: object, fetcher?: Fetcher): Promise<string> {
-  const init = initializeRequest();
+async function openSession(
+  token: string,
+  capabilities: object,
+  fetcher?: Fetcher,
+  version = LEGACY_VERSION,
+): Promise<string> {
+  const init = initializeRequest(1, version);
   const response = await post(
     token,
     { ...init, params: { ...init.params, capabilities } },
     undefined,
     fetcher,
+    version,
   );
   expect(response.status).toBe(200);
   const sessionId = response.headers.get('Mcp-Session-Id');
   expect(sessionId).toMatch(/^[0-9a-f]{32}$/);
   const [answer] = await messagesOf(response);
   expect(answer?.result).toMatchObject({
-    protocolVersion: LEGACY_VERSION,
+    protocolVersion: version,
     serverInfo: { name: 'remote-mcp-server' },
   });
   const initialized = await post(
@@ -58,6 +73,7 @@ async function openSession(token: string, capabilities: object, fetcher?: Fetche
     { jsonrpc: '2.0', method: 'notifications/initialized' },
     sessionId ?? '',
     fetcher,
+    version,
   );
   expect(initialized.status).toBe(202);
   return sessionId ?? '';
@@ -189,6 +205,61 @@ describe('a tool asks the user in a session', () => {
     const yes = { jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { confirm: true } } };
     expect((await post(ada.token, yes, sessionId)).status).toBe(400);
     expect(await noteExists(ada.token, id)).toBe(true);
+  });
+});
+
+describe('a session’s streams are resumable (2025-11-25)', () => {
+  it('a call whose connection drops is resumed with Last-Event-ID: the question, then the answer', async () => {
+    const id = await createNote(ada.token, 'Dropped line');
+    const sessionId = await openSession(ada.token, FORM, undefined, RESUMABLE_VERSION);
+    const response = await post(
+      ada.token,
+      call(20, 'notes_delete', { id }),
+      sessionId,
+      undefined,
+      RESUMABLE_VERSION,
+    );
+    const stream = new EventStream(response);
+    const priming = await stream.next();
+    expect(priming.data).toBe('');
+    expect(priming.id).toBeTruthy();
+    // The connection drops before the question arrives (or is read).
+    await stream.close();
+    const resumed = await send('/mcp', {
+      headers: {
+        Authorization: `Bearer ${ada.token}`,
+        Accept: 'text/event-stream',
+        'Mcp-Session-Id': sessionId,
+        'MCP-Protocol-Version': RESUMABLE_VERSION,
+        'Last-Event-ID': priming.id ?? '',
+      },
+    });
+    expect(resumed.status).toBe(200);
+    const again = new EventStream(resumed);
+    streams.push(again);
+    const question = await nextMessage(again);
+    expect(question.method).toBe('elicitation/create');
+    const yes = { jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { confirm: true } } };
+    expect((await post(ada.token, yes, sessionId, undefined, RESUMABLE_VERSION)).status).toBe(202);
+    expect((await nextMessage(again)).id).toBe(20);
+    expect(await noteExists(ada.token, id)).toBe(false);
+  });
+
+  it('an event id the session does not know cannot be resumed from (400, with what to do)', async () => {
+    const sessionId = await openSession(ada.token, FORM, undefined, RESUMABLE_VERSION);
+    const resumed = await send('/mcp', {
+      headers: {
+        Authorization: `Bearer ${ada.token}`,
+        Accept: 'text/event-stream',
+        'Mcp-Session-Id': sessionId,
+        'MCP-Protocol-Version': RESUMABLE_VERSION,
+        'Last-Event-ID': 'made-up_1',
+      },
+    });
+    expect(resumed.status).toBe(400);
+    expect(await resumed.json()).toMatchObject({
+      error: { message: expect.stringContaining('Cannot resume') },
+    });
   });
 });
 

@@ -14,4 +14,4 @@ serverExtensions.push(registerInputRequiredFixtures);
 serverExtensions.push(registerHeadersAndSchemas);
 serverExtensions.push(registerTaskFixtures);
 
-export { CodeRedemption, default, Notebook, SseSession, TaskRunner } from '../index';
+export { CodeRedemption, default, McpSession, Notebook, SseSession, TaskRunner } from '../index';

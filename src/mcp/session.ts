@@ -1,5 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
+  type EventId,
+  type EventStore,
   isInitializeRequest,
   isJSONRPCErrorResponse,
   isJSONRPCRequest,
@@ -7,6 +9,7 @@ import {
   type JSONRPCMessage,
   type McpServer,
   type RequestId,
+  type StreamId,
   type TransportSendOptions,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
@@ -81,7 +84,7 @@ const GRANT_CHECK_MS = 60_000;
  */
 export class McpSession extends DurableObject<Env> {
   #record: SessionRecord | undefined;
-  #live: { server: McpServer; transport: SessionTransport } | undefined;
+  #live: Live | undefined;
   #seenWrittenAt = 0;
   #grantCheck: ReturnType<typeof setInterval> | undefined;
 
@@ -130,13 +133,20 @@ export class McpSession extends DurableObject<Env> {
     const from = sessionOwnerOf(caller);
     if (!record || !from || !sameOwner(from, record.owner)) return notFound();
     const body = request.body;
+    const live = this.#live ?? (await this.#revive(record, caller));
+    const lastEventId = request.method === 'GET' ? headerOf(request, 'last-event-id') : undefined;
+    if (lastEventId !== undefined && !live.events.knows(lastEventId)) {
+      return jsonRpcError(
+        400,
+        'Cannot resume from that Last-Event-ID: this session no longer has the events after it. Call again.',
+      );
+    }
     if (body !== undefined && !this.#answersSentRequests(body)) {
       return jsonRpcError(
         400,
         'This session sent no request with that id, or it was already answered: nothing to answer.',
       );
     }
-    const live = this.#live ?? (await this.#revive(record, caller));
     await this.#seen(record);
     const response = await live.transport.handleRequest(requestOf(request), {
       parsedBody: body,
@@ -165,23 +175,25 @@ export class McpSession extends DurableObject<Env> {
   }
 
   /** A new server for the session, connected to its transport (not yet initialized). */
-  #start(record: SessionRecord, caller: McpCaller): { server: McpServer; transport: SessionTransport } {
+  #start(record: SessionRecord, caller: McpCaller): Live {
     const server = buildMcpServer(authInfoFor(caller));
+    const events = new SessionEventStore();
     const transport = new SessionTransport({
       sessionIdGenerator: () => record.id,
       onsessionclosed: () => void this.#end(),
+      // Resumability (SEP-1699): event ids on every stream, so a client whose connection drops
+      // mid-call reconnects with Last-Event-ID and gets what it missed.
+      eventStore: events,
+      retryInterval: RETRY_INTERVAL_MS,
     });
     // connect() only starts the transport and sets handlers: it settles at once.
     void server.connect(transport);
-    this.#live = { server, transport };
+    this.#live = { server, transport, events };
     return this.#live;
   }
 
   /** After an eviction: a new server that replays the client's handshake, then serves on. */
-  async #revive(
-    record: SessionRecord,
-    caller: McpCaller,
-  ): Promise<{ server: McpServer; transport: SessionTransport }> {
+  async #revive(record: SessionRecord, caller: McpCaller): Promise<Live> {
     const live = this.#start(record, caller);
     const authInfo = authInfoFor(caller);
     const replay = async (body: JSONRPCMessage, headers: Record<string, string>) => {
@@ -254,6 +266,64 @@ export class McpSession extends DurableObject<Env> {
   }
 }
 
+/** A session's live server, its transport, and the events its streams carried. */
+interface Live {
+  server: McpServer;
+  transport: SessionTransport;
+  events: SessionEventStore;
+}
+
+/** How long a client waits before reconnecting to a stream that closed (the SSE `retry` field). */
+const RETRY_INTERVAL_MS = 1_000;
+
+/** The most a session keeps of its streams' recent events, in bytes of JSON (oldest dropped first). */
+const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The events of a session's streams, in memory, for resumption: at most {@link MAX_EVENT_BYTES}
+ * of them (a stream's older events go first). Kept with the server that sent them: after an
+ * eviction there is nothing to resume (the calls in flight are gone too), and the client is told.
+ */
+class SessionEventStore implements EventStore {
+  readonly #events: { id: EventId; streamId: StreamId; message: JSONRPCMessage; bytes: number }[] = [];
+  #bytes = 0;
+  #next = 0;
+
+  async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    const id = `${streamId}_${++this.#next}`;
+    const bytes = JSON.stringify(message).length;
+    this.#events.push({ id, streamId, message, bytes });
+    this.#bytes += bytes;
+    while (this.#bytes > MAX_EVENT_BYTES && this.#events.length > 1) {
+      this.#bytes -= this.#events.shift()?.bytes ?? 0;
+    }
+    return id;
+  }
+
+  knows(eventId: EventId): boolean {
+    return this.#events.some((event) => event.id === eventId);
+  }
+
+  async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
+    return this.#events.find((event) => event.id === eventId)?.streamId;
+  }
+
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    const index = this.#events.findIndex((event) => event.id === lastEventId);
+    const streamId = this.#events[index]?.streamId;
+    if (streamId === undefined) throw new Error('Unknown event id');
+    for (const event of this.#events.slice(index + 1)) {
+      // The priming event (an empty message) is not replayed: it carries nothing.
+      if (event.streamId === streamId && Object.keys(event.message).length > 0)
+        await send(event.id, event.message);
+    }
+    return streamId;
+  }
+}
+
 /**
  * The SDK's session transport, which also remembers the requests it sent to the client and has
  * not seen answered, so that a posted answer can be checked before the server sees it.
@@ -286,6 +356,10 @@ class SessionTransport extends WebStandardStreamableHTTPServerTransport {
 
 function sameOwner(a: SessionOwner, b: SessionOwner): boolean {
   return a.userId === b.userId && a.grantKey === b.grantKey && a.scopes === b.scopes;
+}
+
+function headerOf(request: SessionRequest, name: string): string | undefined {
+  return request.headers.find(([key]) => key.toLowerCase() === name)?.[1];
 }
 
 function requestOf(request: SessionRequest): Request {
