@@ -13,7 +13,6 @@ import {
   firstText,
   judge,
   listedScenarios,
-  noSessionForMultipleStreams,
   notSucceeding,
   PASSING_DETAILS_2025,
   readResults,
@@ -51,12 +50,6 @@ const DEFAULT_EXCEPTIONS: Record<string, Exception> = {
         [['server-session-lifecycle-skipped', 'INFO']],
       );
     },
-  },
-  'server-sse-multiple-streams': {
-    outcome: 'WARNING',
-    reason:
-      'the scenario initializes declaring no client capability, so it gets no session (stateless by design) and stops before testing anything',
-    verify: noSessionForMultipleStreams,
   },
 };
 

@@ -105,14 +105,6 @@ export function notSucceeding(expected: Record<string, Status>) {
   };
 }
 
-/** The scenario stops before testing anything when the server gives no session id (stateless). */
-export function noSessionForMultipleStreams(checks: Check[]): void {
-  assert.deepEqual(
-    checks.map((c) => [c.id, c.status]),
-    [['server-sse-multiple-streams-session', 'WARNING']],
-  );
-}
-
 /**
  * Judges one scenario: an exception has exactly its outcome and reason; any other scenario
  * passes (no FAILURE, no WARNING, at least one SUCCESS), on no `isError` tool result but the one
