@@ -15,6 +15,7 @@ export { CodeRedemption } from './auth/code-redemption';
 // The Durable Objects of features (src/features/): wrangler.jsonc binds each by its class name.
 export { Notebook } from './features/notes/index';
 export { AnswerLedger } from './mcp/answer-ledger';
+export { McpSession } from './mcp/session';
 export { SseSession } from './mcp/sse-session';
 export { TaskRunner } from './mcp/tasks/task-runner';
 

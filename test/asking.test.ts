@@ -466,12 +466,12 @@ describe('only what the client declared it can answer', () => {
   });
 });
 
-describe('a 2025-era request cannot be asked (this server is stateless)', () => {
+describe('a stateless 2025-era request (a client that declared nothing it answers) is not asked', () => {
   it.each([
-    ['test_input_required_result_elicitation', 'the user a question (elicitation)'],
-    ['test_input_required_result_sampling', 'the client’s model for a completion (sampling)'],
-    ['test_input_required_result_list_roots', 'the client for its roots'],
-  ])('%s fails at once with a message that says why', async (name, what) => {
+    ['test_input_required_result_elicitation', 'the user a question (elicitation)', 'elicitation'],
+    ['test_input_required_result_sampling', 'the client’s model for a completion (sampling)', 'sampling'],
+    ['test_input_required_result_list_roots', 'the client for its roots', 'roots'],
+  ])('%s fails at once with a message that says why', async (name, what, kind) => {
     const response = await mcpPost(
       { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } },
       { token: ada.token, headers: { 'MCP-Protocol-Version': LEGACY_VERSION } },
@@ -483,7 +483,7 @@ describe('a 2025-era request cannot be asked (this server is stateless)', () => 
       content: [
         {
           type: 'text',
-          text: `${name} needs to ask ${what}, which this server can do only over MCP protocol 2026-07-28 or later; this client uses ${LEGACY_VERSION}. Use a client that supports MCP 2026-07-28.`,
+          text: `${name} needs to ask ${what}, and this client (MCP ${LEGACY_VERSION}) did not declare that it can answer (the MCP "${kind}" capability). Use a client that supports it.`,
         },
       ],
     });

@@ -87,14 +87,15 @@ async function toolWithProgress(ctx: ServerContext): Promise<CallToolResult> {
 
 /**
  * How long a server-to-client request (sampling, elicitation) may wait for the client's answer.
- * On this stateless server the answer can never come back (docs/conformance.md), so without a
- * bound the tool would hang until the client gives up on the whole call.
+ * It can come only in a 2025-era session (src/mcp/session.ts): a stateless request's client
+ * declared nothing it could answer, and the SDK refuses to ask it.
  */
-const CLIENT_ANSWER_TIMEOUT_MS = 3_000;
+const CLIENT_ANSWER_TIMEOUT_MS = 30_000;
 
 /**
- * Runs a server-to-client request and reports its failure as an error result. The answer would
- * have to reach this same server instance, which a stateless server does not keep.
+ * Runs a server-to-client request and reports its failure as an error result. The request goes on
+ * the call's own stream (`relatedRequestId`), where the SDK's `mcpReq.elicitInput` and
+ * `requestSampling` would otherwise not send it.
  */
 async function askClient(what: string, ask: () => Promise<string>): Promise<CallToolResult> {
   try {
@@ -194,7 +195,7 @@ function registerTools(server: McpServer): void {
             messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
             maxTokens: 100,
           },
-          { timeout: CLIENT_ANSWER_TIMEOUT_MS },
+          { timeout: CLIENT_ANSWER_TIMEOUT_MS, relatedRequestId: ctx.mcpReq.id },
         );
         const content = Array.isArray(result.content) ? result.content[0] : result.content;
         return `LLM response: ${content?.type === 'text' ? content.text : 'No response'}`;
@@ -218,7 +219,7 @@ function registerTools(server: McpServer): void {
               required: ['username', 'email'],
             },
           },
-          { timeout: CLIENT_ANSWER_TIMEOUT_MS },
+          { timeout: CLIENT_ANSWER_TIMEOUT_MS, relatedRequestId: ctx.mcpReq.id },
         );
         return `User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
       }),
@@ -249,7 +250,7 @@ function registerTools(server: McpServer): void {
               required: [],
             },
           },
-          { timeout: CLIENT_ANSWER_TIMEOUT_MS },
+          { timeout: CLIENT_ANSWER_TIMEOUT_MS, relatedRequestId: ctx.mcpReq.id },
         );
         return `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
       }),
@@ -310,7 +311,7 @@ function registerTools(server: McpServer): void {
               required: [],
             },
           },
-          { timeout: CLIENT_ANSWER_TIMEOUT_MS },
+          { timeout: CLIENT_ANSWER_TIMEOUT_MS, relatedRequestId: ctx.mcpReq.id },
         );
         return `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
       }),

@@ -14,4 +14,12 @@ serverExtensions.push(registerInputRequiredFixtures);
 serverExtensions.push(registerHeadersAndSchemas);
 serverExtensions.push(registerTaskFixtures);
 
-export { AnswerLedger, CodeRedemption, default, Notebook, SseSession, TaskRunner } from '../index';
+export {
+  AnswerLedger,
+  CodeRedemption,
+  default,
+  McpSession,
+  Notebook,
+  SseSession,
+  TaskRunner,
+} from '../index';

@@ -1,5 +1,6 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
   type CreateMessageResult,
   type ElicitRequestFormParams,
   type InputRequest,
@@ -28,6 +29,19 @@ import { type AskState, callFingerprint, requestStateCodec, type StateHolder } f
 
 /** The first protocol revision with multi-round-trip requests (`input_required`). */
 export const FIRST_MODERN_VERSION = '2026-07-28';
+
+/**
+ * How long a 2025-era session's handler waits for the client's answer: a person filling in a form
+ * takes longer than a model or the client itself. The call's stream stays open meanwhile.
+ */
+export const LIVE_ANSWER_TIMEOUT_MS: Record<AskKind, number> = {
+  elicitation: 10 * 60_000,
+  sampling: 2 * 60_000,
+  roots: 30_000,
+};
+
+/** How many times a 2025-era session's form is asked when the answers do not fit it. */
+const LIVE_FORM_ATTEMPTS = 3;
 
 /** A request state longer than this is not handed to the client (it must echo it on every round). */
 export const MAX_REQUEST_STATE_LENGTH = 64 * 1024;
@@ -80,8 +94,12 @@ export const CONFIRMATION_FORM = z.object({
  *   count only with their own state, and once.
  * - A client is never asked what it did not declare it can answer: asking anyway refuses the call
  *   with `-32021 MissingRequiredClientCapability` (HTTP 400, SEP-2575), which the SDK sends for
- *   the questions this round could not put. A 2025-era client cannot be asked at all on this
- *   stateless server: the ask fails with a {@link ToolError} that says why.
+ *   the questions this round could not put.
+ *
+ * A 2025-era client that declared what it can answer has a session (src/mcp/session.ts): there
+ * each ask is a request to the client on the call's own stream, and its answer comes back to the
+ * same session while the handler waits (`live`). A 2025-era client without a session declared
+ * nothing it could answer: the ask fails with a {@link ToolError} that says why.
  */
 export class Asking {
   readonly #pending: Record<string, InputRequest> = {};
@@ -93,6 +111,8 @@ export class Asking {
   readonly #fresh: Record<string, unknown>;
   readonly #state: AskState | undefined;
   readonly #modern: boolean;
+  /** A 2025-era session's client capabilities (asked directly); undefined when stateless. */
+  readonly #live: ClientCapabilities | undefined;
   #fingerprint: Promise<string> | undefined;
   #spent: Promise<void> | undefined;
 
@@ -102,18 +122,28 @@ export class Asking {
     private readonly ctx: ServerContext,
     private readonly call: AskedCall,
     private readonly protocolVersion: string | undefined,
+    session?: { clientCapabilities: ClientCapabilities | undefined },
   ) {
     this.#modern = (protocolVersion ?? '') >= FIRST_MODERN_VERSION;
+    this.#live =
+      !this.#modern && ctx.sessionId !== undefined && session
+        ? (session.clientCapabilities ?? {})
+        : undefined;
     const fresh = ctx.mcpReq.inputResponses;
     this.#fresh = typeof fresh === 'object' && fresh !== null ? fresh : {};
     this.#state = this.#modern ? ctx.mcpReq.requestState<AskState>() : undefined;
   }
 
-  /** Whether this client can be asked `kind` (it declared the capability on a 2026-07-28 request). */
+  /**
+   * Whether this client can be asked `kind`: it declared the capability on this 2026-07-28
+   * request, or when it opened its 2025-era session.
+   */
   readonly canAsk = (kind: AskKind): boolean => {
-    if (!this.#modern) return false;
-    const envelope = this.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-    const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+    let declared: Record<string, unknown> | undefined;
+    if (this.#modern) {
+      const envelope = this.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+      declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+    } else declared = this.#live;
     const capability = declared?.[kind];
     if (!isObject(capability)) return false;
     // MCP 2025-11-25+: `elicitation: {}` means form; `{ url: {} }` alone means URL mode only.
@@ -126,7 +156,9 @@ export class Asking {
   ): Promise<ElicitAnswer<z.output<S>>> => {
     const key = form.key ?? this.#nextKey('elicit');
     const once = form.once === true;
-    const request = inputRequired.elicit({ message: form.message, requestedSchema: wireForm(form.schema) });
+    const requestedSchema = wireForm(form.schema);
+    if (this.#live) return this.#liveElicit(form, requestedSchema);
+    const request = inputRequired.elicit({ message: form.message, requestedSchema });
     this.#require('elicitation', key, request);
     const answer = await this.#answer(key, once);
     const view = inputResponse({ [key]: answer }, key);
@@ -153,6 +185,18 @@ export class Asking {
     const key = named ?? this.#nextKey('sample');
     const conversation: SamplingMessage[] =
       typeof messages === 'string' ? [{ role: 'user', content: { type: 'text', text: messages } }] : messages;
+    if (this.#live) {
+      this.#requireLive('sampling');
+      const result = await this.ctx.mcpReq.send(
+        { method: 'sampling/createMessage', params: { ...params, messages: conversation } },
+        { timeout: LIVE_ANSWER_TIMEOUT_MS.sampling },
+      );
+      const checked = specTypeSchemas.CreateMessageResult['~standard'].validate(result);
+      if (checked.issues !== undefined) {
+        throw new ToolError(`The client's completion for ${this.call.name} is not a valid sampling result.`);
+      }
+      return sampled(checked.value);
+    }
     const request = inputRequired.createMessage({ ...params, messages: conversation });
     this.#require('sampling', key, request);
     const answer = await this.#answer(key, false);
@@ -167,6 +211,14 @@ export class Asking {
   /** Asks the client for its roots (the directories or files it lets servers work on). */
   readonly roots = async (options: { key?: string } = {}): Promise<Root[]> => {
     const key = options.key ?? this.#nextKey('roots');
+    if (this.#live) {
+      this.#requireLive('roots');
+      const result = await this.ctx.mcpReq.send(
+        { method: 'roots/list' },
+        { timeout: LIVE_ANSWER_TIMEOUT_MS.roots },
+      );
+      return result.roots;
+    }
     const request = inputRequired.listRoots();
     this.#require('roots', key, request);
     const answer = await this.#answer(key, false);
@@ -201,6 +253,7 @@ export class Asking {
    * answer (the SDK turns it into `-32021`).
    */
   async run<T>(work: () => Promise<T>): Promise<T | InputRequiredResult> {
+    if (this.#live) return work();
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = { value: await work() };
@@ -232,13 +285,46 @@ export class Asking {
     return inputRequired({ inputRequests: this.#pending, requestState });
   }
 
+  /**
+   * A form asked on the 2025-era session's stream: the handler waits for the answer. An answer
+   * that does not fit the form is asked for again, up to {@link LIVE_FORM_ATTEMPTS} times.
+   * Asked through `mcpReq.send`, which sends on the call's own stream: the SDK's
+   * `mcpReq.elicitInput` would send it on the session's GET stream, which a client may not open.
+   */
+  async #liveElicit<S extends z.ZodObject>(
+    form: ElicitForm<S>,
+    requestedSchema: WireForm,
+  ): Promise<ElicitAnswer<z.output<S>>> {
+    this.#requireLive('elicitation');
+    for (let attempt = 1; attempt <= LIVE_FORM_ATTEMPTS; attempt++) {
+      const answer = await this.ctx.mcpReq.send(
+        { method: 'elicitation/create', params: { mode: 'form', message: form.message, requestedSchema } },
+        { timeout: LIVE_ANSWER_TIMEOUT_MS.elicitation },
+      );
+      if (answer.action !== 'accept') return { action: answer.action };
+      const parsed = form.schema.safeParse(answer.content ?? {});
+      if (parsed.success) return { action: 'accept', content: parsed.data };
+    }
+    throw new ToolError(
+      `The answers did not fit the form ${LIVE_FORM_ATTEMPTS} times. Call ${this.call.name} again to be asked anew.`,
+    );
+  }
+
+  /** In a 2025-era session: a question the client did not declare it can answer fails the call. */
+  #requireLive(kind: AskKind): void {
+    if (this.canAsk(kind)) return;
+    throw new ToolError(
+      `${this.call.name} needs to ask ${WHAT[kind]}, and this client did not declare that it can answer (the MCP "${kind}" capability). Use a client that supports it.`,
+    );
+  }
+
   /** Ends the round unless this client can be asked `kind` now. */
   #require(kind: AskKind, key: string, request: InputRequest): void {
     if (!this.#modern) {
       // A stateless 2025-era request negotiated nothing: its header names the revision it speaks.
       const version = this.protocolVersion ?? this.ctx.http?.req?.headers.get('MCP-Protocol-Version');
       throw new ToolError(
-        `${this.call.name} needs to ask ${WHAT[kind]}, which this server can do only over MCP protocol 2026-07-28 or later; this client uses ${version ?? 'an earlier revision'}. Use a client that supports MCP 2026-07-28.`,
+        `${this.call.name} needs to ask ${WHAT[kind]}, and this client (MCP ${version ?? 'before 2026-07-28'}) did not declare that it can answer (the MCP "${kind}" capability). Use a client that supports it.`,
       );
     }
     if (!this.canAsk(kind)) {

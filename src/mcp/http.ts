@@ -1,45 +1,74 @@
 import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import { log } from '../lib/log';
+import { readBodyWithin } from '../lib/request-body';
 import { buildMcpServer } from './server';
 
 /** Largest MCP request body we read, in bytes (413 above it). */
 export const MAX_MCP_BODY_BYTES = 1_048_576;
 
 /**
+ * The bindings of the request each AuthInfo belongs to: the SDK hands the server factory only the
+ * request and its AuthInfo, so the bindings ride along with the AuthInfo (a new object per request,
+ * src/mcp/caller.ts) instead of coming from a global.
+ */
+const bindingsOf = new WeakMap<AuthInfo, Env>();
+
+/**
  * The Streamable HTTP handler behind `POST /mcp`, `POST /sse` and every SSE message: MCP
  * 2026-07-28 (stateless, per-request envelope) and, for 2025-era clients, the SDK's stateless
- * fallback that answers `initialize` without server-side sessions. Made per request, for the
- * bindings of that request (`env`), which the server factory gets from here, not from a global.
+ * fallback that answers `initialize` without server-side sessions (the clients that can answer
+ * the server get a session instead: src/mcp/session.ts). One per isolate.
  */
-function handlerFor(env: Env) {
-  return createMcpHandler(({ authInfo }) => buildMcpServer(authInfo, env), {
+const handler = createMcpHandler(
+  ({ authInfo }) => {
+    const env = authInfo && bindingsOf.get(authInfo);
+    if (!env) throw new Error('MCP request without its bindings');
+    return buildMcpServer(authInfo, env);
+  },
+  {
     legacy: 'stateless',
     maxRequestBodySize: MAX_MCP_BODY_BYTES,
     onerror: (error) => log('warn', 'mcp_error', { message: error.message }),
-  });
-}
+  },
+);
 
 /**
- * Answers one MCP request. A JSON body of a declared length is read and parsed here, once, and
- * handed to the SDK as `parsedBody`: without it the SDK clones the request and reads the copy as
- * a stream, which is a good part of a small call's cost. Anything else (no `Content-Length`, a
- * body that is not JSON, another content type) goes to the SDK as it came, for its own answer.
+ * An MCP request's body, read once: parsed JSON (handed to the SDK as `parsedBody`: without it
+ * the SDK clones the request and reads the copy as a stream, which is a good part of a small
+ * call's cost; and read here so a 2025-era `initialize` can be routed to a session), or the
+ * request as it came (a body that is not JSON, another content type) for the SDK's own answer,
+ * or our answer to a body too large. A body without `Content-Length` (chunked, or HTTP/2) is read
+ * too, up to the limit.
  */
-export async function serveMcp(request: Request, authInfo: AuthInfo, env: Env): Promise<Response> {
-  const handler = handlerFor(env);
-  const length = request.headers.get('Content-Length');
+export type McpBody = { parsed: unknown } | { raw: Request } | { refused: Response };
+
+export async function readMcpBody(request: Request): Promise<McpBody> {
   const json = /^application\/json\s*(;|$)/i.test(request.headers.get('Content-Type') ?? '');
-  if (request.method !== 'POST' || !json || length === null || !/^\d+$/.test(length))
-    return handler.fetch(request, { authInfo });
-  if (Number(length) > MAX_MCP_BODY_BYTES) return bodyTooLarge();
-  const text = await request.text();
-  if (text.length > MAX_MCP_BODY_BYTES) return bodyTooLarge();
-  let parsedBody: unknown;
+  if (request.method !== 'POST' || !json) return { raw: request };
+  const bytes = await readBodyWithin(request, MAX_MCP_BODY_BYTES);
+  if (bytes === null) return { refused: bodyTooLarge() };
+  const text = decoder.decode(bytes);
+  let parsed: unknown;
   try {
-    parsedBody = text === '' ? undefined : JSON.parse(text);
+    parsed = text === '' ? undefined : JSON.parse(text);
   } catch {}
-  if (parsedBody === undefined) return handler.fetch(new Request(request, { body: text }), { authInfo });
-  return handler.fetch(request, { authInfo, parsedBody });
+  if (parsed === undefined) return { raw: new Request(request, { body: text }) };
+  return { parsed };
+}
+
+const decoder = new TextDecoder();
+
+/** Answers one MCP request, statelessly, from its body as {@link readMcpBody} read it. */
+export function serveMcpBody(
+  request: Request,
+  body: McpBody,
+  authInfo: AuthInfo,
+  env: Env,
+): Promise<Response> {
+  if ('refused' in body) return Promise.resolve(body.refused);
+  bindingsOf.set(authInfo, env);
+  if ('raw' in body) return handler.fetch(body.raw, { authInfo });
+  return handler.fetch(request, { authInfo, parsedBody: body.parsed });
 }
 
 /** Answers one message of the legacy SSE transport (already read and parsed) as a POST would be. */
@@ -48,7 +77,8 @@ export function serveMcpMessage(message: unknown, authInfo: AuthInfo, env: Env):
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
   });
-  return handlerFor(env).fetch(request, { authInfo, parsedBody: message });
+  bindingsOf.set(authInfo, env);
+  return handler.fetch(request, { authInfo, parsedBody: message });
 }
 
 function bodyTooLarge(): Response {

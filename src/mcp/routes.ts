@@ -1,12 +1,20 @@
 import type { OAuthResourceContext } from '@cloudflare/workers-oauth-provider';
+import { isInitializeRequest } from '@modelcontextprotocol/server';
 import type { Props } from '../auth/props';
 import { RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
 import { durableObjectCall } from '../lib/storage-errors';
 import { authInfoFor, callerFrom } from './caller';
-import { MAX_MCP_BODY_BYTES, serveMcp } from './http';
+import { MAX_MCP_BODY_BYTES, readMcpBody, serveMcpBody } from './http';
+import type { McpSession, SessionRequest } from './session';
 import { type DeliveryResult, type SseSession, sseOwnerOf } from './sse-session';
 
 const SESSION_ID = /^[0-9a-f]{32}$/;
+
+/** How long a 2025-era session may go without a request, unless MCP_SESSION_IDLE_TIMEOUT_SECONDS says. */
+export const DEFAULT_MCP_SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60;
+
+/** The client capabilities that need a session in the 2025 era: the server asks, the client answers. */
+const ANSWERING_CAPABILITIES = ['elicitation', 'sampling', 'roots'] as const;
 
 /** How long a legacy SSE stream may go without a posted message, unless SSE_IDLE_TIMEOUT_SECONDS says. */
 export const DEFAULT_SSE_IDLE_TIMEOUT_SECONDS = 30 * 60;
@@ -21,7 +29,10 @@ export const DEFAULT_SSE_GRANT_CHECK_SECONDS = 60;
 /**
  * Every MCP route, reached only with a valid token for this server (the OAuth provider checks
  * it first):
- * - `POST /mcp`, `POST /sse`: Streamable HTTP, both protocol eras;
+ * - `POST /mcp`, `POST /sse`: Streamable HTTP, both protocol eras, stateless; except that a
+ *   2025-era client whose `initialize` declares it can answer the server (elicitation, sampling,
+ *   roots) gets a session (`Mcp-Session-Id`, src/mcp/session.ts), and every request carrying
+ *   that header (POST, GET for the server's stream, DELETE to end it) goes to the session;
  * - `GET /sse`, `POST /sse/message?sessionId=…`: the 2024-11-05 HTTP+SSE transport; a session
  *   belongs to the grant whose token opened it (src/mcp/sse-session.ts).
  */
@@ -30,7 +41,9 @@ export const mcpRoutes = {
     const { pathname } = new URL(request.url);
     if (!(await withinLimit(env.MCP_USER_LIMITER, 'mcp_user', ctx.props.userId))) return rateLimited();
     if (pathname === '/mcp' || pathname === '/sse') {
-      if (request.method === 'POST') return serveMcp(request, authInfoFor(callerFrom(ctx)), env);
+      const sessionId = request.headers.get('Mcp-Session-Id');
+      if (sessionId !== null) return serveSession(request, env, ctx, sessionId);
+      if (request.method === 'POST') return serveMcpPost(request, env, ctx);
       if (pathname === '/sse' && request.method === 'GET') return openSseSession(env, ctx);
       return methodNotAllowed(pathname === '/sse' ? 'GET, POST' : 'POST');
     }
@@ -42,10 +55,84 @@ export const mcpRoutes = {
   },
 };
 
+/** A stateless request, or the `initialize` that opens a session for a client that can answer. */
+async function serveMcpPost(request: Request, env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
+  const body = await readMcpBody(request);
+  const caller = callerFrom(ctx);
+  if (!('parsed' in body) || !answersServer(body.parsed))
+    return serveMcpBody(request, body, authInfoFor(caller), env);
+  const sessionId = newSessionId();
+  const idleTimeoutMs =
+    secondsOf(env.MCP_SESSION_IDLE_TIMEOUT_SECONDS, DEFAULT_MCP_SESSION_IDLE_TIMEOUT_SECONDS) * 1000;
+  return durableObjectCall('McpSession.open', () =>
+    mcpSession(env, sessionId).open(sessionId, caller, sessionRequest(request, body.parsed), idleTimeoutMs),
+  );
+}
+
+/** A request of a session: only its owner's reach it (anyone else's answer is 404, as for none). */
+async function serveSession(
+  request: Request,
+  env: Env,
+  ctx: OAuthResourceContext<Props>,
+  sessionId: string,
+): Promise<Response> {
+  if (!SESSION_ID.test(sessionId)) {
+    return Response.json(
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32001, message: 'Session not found. Start a new session with initialize.' },
+      },
+      { status: 404, headers: { 'Cache-Control': 'no-store' } },
+    );
+  }
+  let body: unknown;
+  if (request.method === 'POST') {
+    const read = await readMcpBody(request);
+    if ('refused' in read) return read.refused;
+    if ('raw' in read) {
+      return Response.json(
+        {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32700, message: 'Parse error: the body must be JSON with its Content-Length.' },
+        },
+        { status: 400, headers: { 'Cache-Control': 'no-store' } },
+      );
+    }
+    body = read.parsed;
+  }
+  return durableObjectCall('McpSession.serve', () =>
+    mcpSession(env, sessionId).serve(sessionId, callerFrom(ctx), sessionRequest(request, body)),
+  );
+}
+
+/** A 2025-era `initialize` that declares one of {@link ANSWERING_CAPABILITIES}. */
+function answersServer(body: unknown): boolean {
+  if (!isInitializeRequest(body)) return false;
+  const capabilities = body.params.capabilities as Record<string, unknown>;
+  return ANSWERING_CAPABILITIES.some(
+    (name) => typeof capabilities[name] === 'object' && capabilities[name] !== null,
+  );
+}
+
+function sessionRequest(request: Request, body: unknown): SessionRequest {
+  return { method: request.method, url: request.url, headers: [...request.headers], body };
+}
+
+function newSessionId(): string {
+  return crypto.randomUUID().replaceAll('-', '');
+}
+
+/** The Durable Object of one 2025-era MCP session, addressed by its id. */
+function mcpSession(env: Env, sessionId: string): DurableObjectStub<McpSession> {
+  return env.MCP_SESSION.get(env.MCP_SESSION.idFromName(sessionId));
+}
+
 async function openSseSession(env: Env, ctx: OAuthResourceContext<Props>): Promise<Response> {
   const owner = sseOwnerOf(callerFrom(ctx));
   if (!owner) return jsonError(400, 'This token cannot open an SSE session.');
-  const sessionId = crypto.randomUUID().replaceAll('-', '');
+  const sessionId = newSessionId();
   const stream = await durableObjectCall('SseSession.open', () =>
     sseSession(env, sessionId).open(
       owner,

@@ -73,8 +73,11 @@ export function buildMcpServer(
     requestState: { verify: (state, ctx) => verifyRequestState(env, holder, state, ctx) },
   });
   const caller: Caller = { user, env, scopes: effectiveScopes(authInfo?.scopes ?? []) };
+  // In a 2025-era session (src/mcp/session.ts) the client declared at initialize what it answers.
   const asking = (ctx: ServerContext, call: AskedCall) =>
-    new Asking(env, holder, ctx, call, server.server.getNegotiatedProtocolVersion());
+    new Asking(env, holder, ctx, call, server.server.getNegotiatedProtocolVersion(), {
+      clientCapabilities: server.server.getClientCapabilities(),
+    });
   // Tools that declare `task` run as MCP tasks for clients that support them (src/mcp/tasks/).
   const tasks = new TasksExtension(server, {
     env,
@@ -87,8 +90,12 @@ export function buildMcpServer(
       const asks = asking(ctx, { method: 'tools/call', name: tool.name, arguments: input });
       const { confirm, elicit, sample, roots, canAsk } = asks;
       const progress = (update: ProgressUpdate) => notifyProgress(ctx, update);
+      // A session's server outlives a token: the user's props come from this request's token
+      // (refreshed upstream tokens); its scopes are the session's own (src/mcp/session.ts).
+      const props = ctx.http?.authInfo?.extra?.props;
+      const user = isProps(props) ? props : caller.user;
       return asks.run(() =>
-        callTool(tool, input, { ...caller, confirm, elicit, sample, roots, canAsk, progress }),
+        callTool(tool, input, { ...caller, user, confirm, elicit, sample, roots, canAsk, progress }),
       );
     };
     return server.registerTool(

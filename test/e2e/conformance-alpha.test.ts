@@ -13,12 +13,10 @@ import {
   firstText,
   judge,
   listedScenarios,
-  noSessionForMultipleStreams,
   notSucceeding,
   PASSING_DETAILS_2025,
   readResults,
   runConformance,
-  SERVER_REQUEST_SCENARIOS,
   scenariosRun,
   startBearerProxy,
   toolResult,
@@ -35,52 +33,23 @@ import { obtainAccessToken, registerClient } from './support/token.ts';
  *
  * As in test/e2e/conformance.test.ts, every scenario passes except the exceptions below (each in
  * docs/conformance.md), whose outcome and details are asserted exactly: one that starts passing,
- * or fails differently, fails here. "not yet implemented: issue 13, …" names the part of issue 13
- * that other work is delivering; remove the exception when it lands.
+ * or fails differently, fails here.
  */
 
 const OUTPUT_DIR = join(process.cwd(), 'test-results/conformance-alpha');
 
-const SESSIONS_LATER =
-  'not yet implemented: issue 13, 2025-era sampling and elicitation through a session (a Durable Object per session); today a server-to-client request on this stateless server has no session to be answered on';
-
 /** The default suite: the 2025 revisions, over the 2025 wire. */
 const DEFAULT_EXCEPTIONS: Record<string, Exception> = {
-  'tools-call-sampling': {
-    outcome: 'FAILURE',
-    reason: SESSIONS_LATER,
-    verify: SERVER_REQUEST_SCENARIOS.sampling,
-  },
-  'tools-call-elicitation': {
-    outcome: 'FAILURE',
-    reason: SESSIONS_LATER,
-    verify: SERVER_REQUEST_SCENARIOS.elicitation,
-  },
-  'elicitation-sep1034-defaults': {
-    outcome: 'FAILURE',
-    reason: SESSIONS_LATER,
-    verify: SERVER_REQUEST_SCENARIOS.sep1034,
-  },
-  'elicitation-sep1330-enums': {
-    outcome: 'FAILURE',
-    reason: SESSIONS_LATER,
-    verify: SERVER_REQUEST_SCENARIOS.sep1330,
-  },
   'server-session-lifecycle': {
     outcome: 'NONE',
     reason:
-      'not yet implemented: issue 13, 2025-era sessions; the suite finds no MCP-Session-Id and reports the session lifecycle as not applicable to a stateless server (INFO only, nothing tested)',
+      'by design: the scenario initializes declaring no client capability, and such a 2025-era client is served statelessly (a session only for a client that can answer the server: elicitation, sampling, roots); the suite reports the lifecycle as not applicable (INFO only). test/sessions.test.ts proves the lifecycle of the sessions this server does give (DELETE, then 404)',
     verify(checks) {
       assert.deepEqual(
         checks.map((c) => [c.id, c.status]),
         [['server-session-lifecycle-skipped', 'INFO']],
       );
     },
-  },
-  'server-sse-multiple-streams': {
-    outcome: 'WARNING',
-    reason: 'the scenario stops before testing anything when the server gives no session id (stateless)',
-    verify: noSessionForMultipleStreams,
   },
 };
 

@@ -3,6 +3,8 @@ import { send } from './browser';
 export interface ServerSentEvent {
   event: string;
   data: string;
+  /** The event's id, when the server gave one (a resumable stream). */
+  id?: string;
 }
 
 /**
@@ -59,12 +61,15 @@ export class EventStream {
       const block = this.#buffer.slice(0, end);
       this.#buffer = this.#buffer.slice(end + 2);
       let event = 'message';
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of block.split('\n')) {
         if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('id:')) id = line.slice(3).trim();
         else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
       }
-      if (data.length > 0) return { event, data: data.join('\n') };
+      if (data.length > 0)
+        return id === undefined ? { event, data: data.join('\n') } : { event, data: data.join('\n'), id };
     }
   }
 }

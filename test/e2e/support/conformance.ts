@@ -89,33 +89,6 @@ function withoutWireSchema(checks: Check[]): Check[] {
   return checks.filter((c) => c.id !== WIRE_SCHEMA_CHECK);
 }
 
-/** A server-to-client request the fixture tried and could not complete, answered as an error. */
-export function refusedServerRequest(checkId: string, flag: string, message: RegExp) {
-  return (checks: Check[]) => {
-    const failed = check(checks, checkId);
-    assert.equal(failed.status, 'FAILURE');
-    assert.equal(failed.details?.[flag], false, `${checkId}: the client was asked after all`);
-    const result = toolResult(failed);
-    assert.equal(result.isError, true, `${checkId}: the tool did not report an error`);
-    assert.match(firstText(result), message);
-    assert.deepEqual(
-      withoutWireSchema(checks).map((c) => c.id),
-      [checkId],
-    );
-  };
-}
-
-/** An elicitation scenario whose tool could not ask the client: nothing about the schema was checked. */
-export function elicitationNotRequested(generalId: string) {
-  return (checks: Check[]) => {
-    assert.deepEqual(
-      withoutWireSchema(checks).map((c) => c.id),
-      [generalId],
-    );
-    assert.equal(check(checks, generalId).errorMessage, 'Server did not request elicitation from client');
-  };
-}
-
 /**
  * For a scenario that fails because what it tests is not built yet: the checks that do not
  * succeed are exactly these, with these statuses (so it fails the test when any of them starts
@@ -130,26 +103,6 @@ export function notSucceeding(expected: Record<string, Status>) {
     );
     assert.deepEqual(actual, expected, summary(checks));
   };
-}
-
-/** The 2025-era scenarios that need a server-to-client request answered on the same session. */
-export const SERVER_REQUEST_SCENARIOS = {
-  sampling: refusedServerRequest('tools-call-sampling', 'samplingRequested', /^Sampling is not available: /),
-  elicitation: refusedServerRequest(
-    'tools-call-elicitation',
-    'elicitationRequested',
-    /^Elicitation is not available: /,
-  ),
-  sep1034: elicitationNotRequested('elicitation-sep1034-general'),
-  sep1330: elicitationNotRequested('elicitation-sep1330-general'),
-};
-
-/** The scenario stops before testing anything when the server gives no session id (stateless). */
-export function noSessionForMultipleStreams(checks: Check[]): void {
-  assert.deepEqual(
-    checks.map((c) => [c.id, c.status]),
-    [['server-sse-multiple-streams-session', 'WARNING']],
-  );
 }
 
 /**
