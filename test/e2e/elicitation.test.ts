@@ -1,5 +1,6 @@
-// Confirmation before destruction, the MCP 2026-07-28 way, end to end: the SDK client as a
-// 2026-07-28 client with form elicitation. notes_delete answers input_required; the SDK asks
+// Confirmation before destruction, end to end, in both protocol eras: the SDK client as a
+// 2026-07-28 client with form elicitation, and as a 2025-11-25 client with a session (the question
+// comes on the call's own stream; src/mcp/session.ts). In 2026-07-28: notes_delete answers input_required; the SDK asks
 // "the user" (our handler) and retries with the answer and the request state. Declining keeps
 // the note, accepting deletes it; a tampered or replayed request state is refused.
 import assert from 'node:assert/strict';
@@ -14,9 +15,16 @@ const MODERN: ClientOptions = {
   capabilities: { elicitation: { form: {} } },
 };
 
+const LEGACY: ClientOptions = {
+  versionNegotiation: { mode: 'legacy' },
+  capabilities: { elicitation: { form: {} } },
+};
+
 let server: RunningServer;
 let callbacks: CallbackServer;
 let app: NotesApp;
+/** The same user's 2025-era app (its own grant), which gets a session because it can answer. */
+let legacyApp: NotesApp;
 /** What "the user" answers to the next question, and every question they were asked. */
 let nextAnswer: ElicitResult = { action: 'decline' };
 const questions: ElicitRequest['params'][] = [];
@@ -31,9 +39,17 @@ before(async () => {
       return nextAnswer;
     });
   await app.signIn('mcp notes:read notes:write', 'confirmer@example.com', 'elicitation');
+  legacyApp = new NotesApp(server.url, callbacks, 'Confirming 2025 app', LEGACY);
+  legacyApp.onClient = (client) =>
+    client.setRequestHandler('elicitation/create', async (request) => {
+      questions.push(request.params);
+      return nextAnswer;
+    });
+  await legacyApp.signIn('mcp notes:read notes:write', 'confirmer@example.com', 'elicitation-2025');
 });
 
 after(async () => {
+  await legacyApp?.close();
   await app?.close();
   await callbacks?.close();
   await server?.stop();
@@ -151,5 +167,49 @@ describe('notes_delete confirms through elicitation (SDK client, 2026-07-28)', {
     const replayed = await rawDelete(id, { inputResponses: ACCEPT, requestState: state });
     assert.equal(replayed.error?.code, -32602);
     assert.equal(await exists(id), true);
+  });
+});
+
+describe('notes_delete confirms through elicitation (SDK client, 2025-11-25, with a session)', {
+  timeout: 180_000,
+}, () => {
+  test('the client negotiated 2025-11-25 and got a session', () => {
+    assert.equal(legacyApp.client?.getNegotiatedProtocolVersion(), '2025-11-25');
+    assert.match(legacyApp.transport?.sessionId ?? '', /^[0-9a-f]{32}$/);
+  });
+
+  test('the question comes on the call’s stream; declining keeps the note, accepting deletes it', async () => {
+    const id = await createNote('Keep me, 2025');
+    nextAnswer = { action: 'decline' };
+    const asked = questions.length;
+    const kept = await legacyApp.call('notes_delete', { id });
+    assert.equal(questions.length, asked + 1, 'the user was asked once');
+    assert.equal(questions.at(-1)?.message, 'Delete the note "Keep me, 2025"? This cannot be undone.');
+    assert.deepEqual(kept.structuredContent, { id, title: 'Keep me, 2025', deleted: false });
+    assert.equal(await exists(id), true);
+    nextAnswer = { action: 'accept', content: { confirm: true } };
+    const deleted = await legacyApp.call('notes_delete', { id });
+    assert.deepEqual(deleted.structuredContent, { id, title: 'Keep me, 2025', deleted: true });
+    assert.equal(await exists(id), false);
+  });
+
+  test('another app of the same user cannot use the session (404); after DELETE its owner cannot either', async () => {
+    const sessionId = legacyApp.transport?.sessionId ?? '';
+    const otherToken = app.provider.tokens()?.access_token ?? '';
+    const post = (token: string) =>
+      fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'MCP-Protocol-Version': '2025-11-25',
+          'Mcp-Session-Id': sessionId,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list', params: {} }),
+      });
+    assert.equal((await post(otherToken)).status, 404);
+    await legacyApp.transport?.terminateSession();
+    assert.equal((await post(legacyApp.provider.tokens()?.access_token ?? '')).status, 404);
   });
 });
