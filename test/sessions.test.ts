@@ -208,6 +208,19 @@ describe('a tool asks the user in a session', () => {
   });
 });
 
+/** The GET that resumes a session's stream after `lastEventId`, as a client that lost its connection. */
+function resume(token: string, sessionId: string, lastEventId: string): Promise<Response> {
+  return send('/mcp', {
+    headers: {
+      Authorization: `Bearer ${token}`,
+      Accept: 'text/event-stream',
+      'Mcp-Session-Id': sessionId,
+      'MCP-Protocol-Version': RESUMABLE_VERSION,
+      'Last-Event-ID': lastEventId,
+    },
+  });
+}
+
 describe('a session’s streams are resumable (2025-11-25)', () => {
   it('a call whose connection drops is resumed with Last-Event-ID: the question, then the answer', async () => {
     const id = await createNote(ada.token, 'Dropped line');
@@ -225,15 +238,7 @@ describe('a session’s streams are resumable (2025-11-25)', () => {
     expect(priming.id).toBeTruthy();
     // The connection drops before the question arrives (or is read).
     await stream.close();
-    const resumed = await send('/mcp', {
-      headers: {
-        Authorization: `Bearer ${ada.token}`,
-        Accept: 'text/event-stream',
-        'Mcp-Session-Id': sessionId,
-        'MCP-Protocol-Version': RESUMABLE_VERSION,
-        'Last-Event-ID': priming.id ?? '',
-      },
-    });
+    const resumed = await resume(ada.token, sessionId, priming.id ?? '');
     expect(resumed.status).toBe(200);
     const again = new EventStream(resumed);
     streams.push(again);
@@ -247,15 +252,7 @@ describe('a session’s streams are resumable (2025-11-25)', () => {
 
   it('an event id the session does not know cannot be resumed from (400, with what to do)', async () => {
     const sessionId = await openSession(ada.token, FORM, undefined, RESUMABLE_VERSION);
-    const resumed = await send('/mcp', {
-      headers: {
-        Authorization: `Bearer ${ada.token}`,
-        Accept: 'text/event-stream',
-        'Mcp-Session-Id': sessionId,
-        'MCP-Protocol-Version': RESUMABLE_VERSION,
-        'Last-Event-ID': 'made-up_1',
-      },
-    });
+    const resumed = await resume(ada.token, sessionId, 'made-up_1');
     expect(resumed.status).toBe(400);
     expect(await resumed.json()).toMatchObject({
       error: { message: expect.stringContaining('Cannot resume') },
