@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tools as registry } from '../src/tools/index';
+import notesAccess from '../src/features/notes-app/notes-access';
+import { tools } from '../src/tools/index';
 import { send } from './support/browser';
 import {
   answerOf,
@@ -10,6 +11,9 @@ import {
   modernRequest,
 } from './support/mcp';
 import { accessToken } from './support/oauth';
+
+/** Every tool: the registry's, and those of the notes view (src/features/notes-app/). */
+const registry = [...tools, notesAccess];
 
 /** Every tool is listed, whatever the token's scopes (a call without its scope is challenged). */
 const TOOL_NAMES = [
@@ -22,6 +26,7 @@ const TOOL_NAMES = [
   'notes_update',
   'notes_delete',
   'notes_export',
+  'notes_access',
 ];
 
 let token: string;

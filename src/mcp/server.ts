@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { type AuthInfo, McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { isProps, type Props, signedInUser } from '../auth/props';
 import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
+import { registerNotesApp } from '../features/notes-app/index';
 import { registerNotePrompts } from '../prompts/summarize-notes';
 import { type Caller, registerNoteResources } from '../resources/notes';
 import type { ProgressUpdate, ToolDefinition } from '../tools/define-tool';
@@ -97,6 +98,7 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
         outputSchema: standardSchemaOf(tool.outputSchema, 'output'),
         annotations: { title: tool.title, ...tool.annotations },
         icons: tool.icons && iconsAt(origin, tool.icons),
+        _meta: tool._meta,
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
       tool.task ? tasks.callback(tool.name, { support: tool.task, scope: tool.scope }, direct) : direct,
@@ -105,6 +107,7 @@ export function buildMcpServer(authInfo: AuthInfo | undefined): McpServer {
   for (const tool of tools) registerTool(tool);
   registerNoteResources(server, caller);
   registerNotePrompts(server, caller);
+  registerNotesApp(server, { registerTool, caller });
   for (const extend of serverExtensions) extend(server, { registerTool, asking });
   tasks.attach();
   return server;

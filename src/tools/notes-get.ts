@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SHOWN_IN_NOTES_VIEW } from '../features/notes-app/view-meta';
 import { notebookOf } from '../notes/notebook';
 import { defineTool, ToolError } from './define-tool';
 import { noSuchNote, noteId, noteMarkdown, noteOutput, notesIcons, noteView } from './support/notes';
@@ -14,6 +15,7 @@ export default defineTool({
   inputSchema: input,
   outputSchema: output,
   icons: notesIcons,
+  _meta: SHOWN_IN_NOTES_VIEW,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ id }, { user, env }) {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SHOWN_IN_NOTES_VIEW } from '../features/notes-app/view-meta';
 import { NOTE_LIMITS } from '../notes/limits';
 import { notebookOf } from '../notes/notebook';
 import { defineTool } from './define-tool';
@@ -27,6 +28,7 @@ export default defineTool({
   inputSchema: input,
   outputSchema: output,
   icons: notesIcons,
+  _meta: SHOWN_IN_NOTES_VIEW,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ query, limit }, { user, env }) {

@@ -1,0 +1,84 @@
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import {
+  type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/server';
+import { allows } from '../../auth/scopes';
+import { log } from '../../lib/log';
+import { scopeChallenge } from '../../mcp/scope-challenge';
+import type { Caller } from '../../resources/notes';
+import type { ToolDefinition } from '../../tools/define-tool';
+import notesAccess from './notes-access';
+import { NOTES_VIEW_URI } from './view-meta';
+
+/**
+ * Notes as an MCP App (the MCP Apps extension, `io.modelcontextprotocol/ui`): one HTML view, the
+ * `ui://` resource {@link NOTES_VIEW_URI}, that lists, searches, opens, creates, changes and
+ * deletes the user's notes inside the chat. It talks to this server only through the host, by
+ * calling the notes tools (./view/view.ts); its CSP metadata tells the host it loads nothing and
+ * connects nowhere. The tools it shows declare it in `_meta` (./view-meta.ts).
+ *
+ * The HTML is built from ./view/ by ./build.ts into public/apps/notes.html and read here through
+ * the ASSETS binding, so the page never weighs on the Worker's bundle.
+ */
+
+/** The built view, a static asset (public/apps/notes.html); also served, inert, at that path. */
+const VIEW_ASSET = 'https://assets.invalid/apps/notes.html';
+
+/**
+ * The view's resource metadata (`_meta.ui`): no origin to connect to, no outside scripts, styles,
+ * images or frames (everything is inlined), and a border around it.
+ */
+export const NOTES_VIEW_UI_META = {
+  csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] },
+  prefersBorder: true,
+} as const;
+
+export interface NotesAppBuild {
+  /** Registers a tool exactly as the product's are (scope challenge, error boundary, icons). */
+  registerTool: (tool: ToolDefinition) => void;
+  caller: Caller;
+}
+
+/** Registers the notes view and the one tool only it calls. */
+export function registerNotesApp(server: McpServer, { registerTool, caller }: NotesAppBuild): void {
+  registerTool(notesAccess as unknown as ToolDefinition);
+  server.registerResource(
+    'notes_view',
+    NOTES_VIEW_URI,
+    {
+      title: 'Notes',
+      description:
+        'Your notes as an interactive view (MCP Apps): list, search, open, create, change and delete them.',
+      mimeType: RESOURCE_MIME_TYPE,
+      _meta: { ui: NOTES_VIEW_UI_META },
+      // A view with nothing to show without notes:read: reading it asks for that scope (step-up).
+      scopeChallenge: scopeChallenge('notes:read', 'The notes view'),
+      // The same page for everyone who may read notes; it changes only with a deployment.
+      cacheHint: { ttlMs: 300_000, cacheScope: 'private' },
+    },
+    async (uri): Promise<ReadResourceResult> => {
+      if (!allows(caller.scopes, 'notes:read')) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          'The notes view needs the notes:read scope.',
+        );
+      }
+      const text = await viewHtml(caller.env);
+      return {
+        contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text, _meta: { ui: NOTES_VIEW_UI_META } }],
+      };
+    },
+  );
+}
+
+async function viewHtml(env: Env): Promise<string> {
+  const response = await env.ASSETS.fetch(VIEW_ASSET);
+  if (!response.ok) {
+    log('error', 'notes_view_missing', { status: response.status });
+    throw new ProtocolError(ProtocolErrorCode.InternalError, 'The notes view is missing from this server.');
+  }
+  return response.text();
+}
