@@ -309,6 +309,7 @@ function openEditor(note: Note | null): void {
 
 function closeEditor(): void {
   state.open = null;
+  say('');
   elements.editor.hidden = true;
   elements.browse.hidden = false;
 }
@@ -429,8 +430,10 @@ async function start(): Promise<void> {
   notify('ui/notifications/initialized');
   // The host sizes the frame to the page (flexible height).
   new ResizeObserver(() => {
-    notify('ui/notifications/size-changed', { height: Math.ceil(document.documentElement.scrollHeight) });
-  }).observe(document.body);
+    notify('ui/notifications/size-changed', {
+      height: Math.ceil(elements.main.getBoundingClientRect().height),
+    });
+  }).observe(elements.main);
   await act('Could not tell what this connection may do', showAccess);
   // Opened by a tool call, the view gets its result (`tool-result`); opened on its own, it asks.
   if (!initialized.hostContext?.toolInfo) await act('Could not list your notes', loadList);
