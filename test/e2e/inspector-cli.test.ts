@@ -120,6 +120,7 @@ describe('MCP Inspector CLI with a bearer token', { timeout: 240_000 }, () => {
         names.sort(),
         [
           'add',
+          'notes_access',
           'notes_create',
           'notes_delete',
           'notes_export',
