@@ -206,6 +206,41 @@ describe('the notes view in a host, in Chromium', { timeout: 300_000 }, () => {
     await page.close();
   });
 
+  test('opened by notes_search it shows the matches; by notes_get, the note; a long list pages', async () => {
+    const dan = await connectAs('dan-app@example.com', 'mcp notes:read notes:write');
+    for (let n = 1; n <= 21; n++) {
+      await call(dan, 'notes_create', {
+        title: `Note ${String(n).padStart(2, '0')}`,
+        body: n === 7 ? 'Lucky.' : '',
+      });
+    }
+
+    const searchPage = await newPage();
+    const search = await openToolView(searchPage, host, dan, 'notes_search', { query: 'lucky' });
+    await shows(search, '#summary', '1 note contains “lucky”.');
+    assert.equal(await search.getByLabel('Search your notes').inputValue(), 'lucky');
+    assert.deepEqual(await search.locator('button.note strong').allTextContents(), ['Note 07']);
+    await searchPage.close();
+
+    const { notes } = (await call(dan, 'notes_search', { query: 'lucky' })) as {
+      notes: Array<{ id: string }>;
+    };
+    const getPage = await newPage();
+    const get = await openToolView(getPage, host, dan, 'notes_get', { id: notes[0]?.id });
+    await get.locator('#editor').waitFor({ state: 'visible' });
+    assert.equal(await get.getByLabel('Title').inputValue(), 'Note 07');
+    assert.equal(await get.getByLabel('Text').inputValue(), 'Lucky.');
+    await get.getByRole('button', { name: 'Back to the list' }).click();
+    // notes_list answers 20 at a time: the rest comes with "Show more".
+    await shows(get, '#summary', '21 notes.');
+    assert.equal(await get.locator('button.note').count(), 20);
+    await get.getByRole('button', { name: 'Show more' }).click();
+    await get.locator('button.note', { hasText: 'Note 01' }).waitFor();
+    assert.equal(await get.locator('button.note').count(), 21);
+    assert.equal(await get.getByRole('button', { name: 'Show more' }).isVisible(), false);
+    await getPage.close();
+  });
+
   test("a read-only grant's view says so, and a write gets the step-up answer", async () => {
     const writer = await connectAs('reader-app@example.com', 'mcp notes:read notes:write');
     await call(writer, 'notes_create', { title: 'Recipes', body: 'Pancakes: flour, eggs, milk.' });
