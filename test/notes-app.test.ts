@@ -122,6 +122,11 @@ describe('the ui:// resource', () => {
     }
   });
 
+  it('without notes:read it is not listed, as the notes are not', async () => {
+    const { answer } = await modernCall(baseOnly, 'resources/list');
+    expect(answer.result?.resources).toEqual([]);
+  });
+
   it('without notes:read, reading it is a step-up challenge for notes:read', async () => {
     const challenge =
       'Bearer error="insufficient_scope", error_description="The notes view needs the mcp notes:read scopes", ' +

@@ -122,9 +122,7 @@ describe('step-up: a call without its scope is answered 403 insufficient_scope b
   it('resources/list without notes:read lists no notes (a list cannot be challenged per item)', async () => {
     const { response, answer } = await modernCall(baseOnly, 'resources/list');
     expect(response.status).toBe(200);
-    // Only the notes view (MCP Apps), listed like every tool; reading it is challenged.
-    const uris = ((answer.result?.resources ?? []) as Array<{ uri: string }>).map((resource) => resource.uri);
-    expect(uris).toEqual(['ui://notes/view.html']);
+    expect(answer.result?.resources).toEqual([]);
   });
 
   it('on the legacy SSE transport the message POST itself answers 403, and nothing runs', async () => {

@@ -4,6 +4,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type ReadResourceResult,
+  ResourceTemplate,
 } from '@modelcontextprotocol/server';
 import { allows } from '../../auth/scopes';
 import { log } from '../../lib/log';
@@ -45,33 +46,38 @@ export interface NotesAppBuild {
 /** Registers the notes view and the one tool only it calls. */
 export function registerNotesApp(server: McpServer, { registerTool, caller }: NotesAppBuild): void {
   registerTool(notesAccess as unknown as ToolDefinition);
-  server.registerResource(
-    'notes_view',
-    NOTES_VIEW_URI,
-    {
-      title: 'Notes',
-      description:
-        'Your notes as an interactive view (MCP Apps): list, search, open, create, change and delete them.',
-      mimeType: RESOURCE_MIME_TYPE,
-      _meta: { ui: NOTES_VIEW_UI_META },
-      // A view with nothing to show without notes:read: reading it asks for that scope (step-up).
-      scopeChallenge: scopeChallenge('notes:read', 'The notes view'),
-      // The same page for everyone who may read notes; it changes only with a deployment.
-      cacheHint: { ttlMs: 300_000, cacheScope: 'private' },
-    },
-    async (uri): Promise<ReadResourceResult> => {
-      if (!allows(caller.scopes, 'notes:read')) {
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidRequest,
-          'The notes view needs the notes:read scope.',
-        );
-      }
-      const text = await viewHtml(caller.env);
-      return {
-        contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text, _meta: { ui: NOTES_VIEW_UI_META } }],
-      };
-    },
-  );
+  const config = {
+    title: 'Notes',
+    description:
+      'Your notes as an interactive view (MCP Apps): list, search, open, create, change and delete them.',
+    mimeType: RESOURCE_MIME_TYPE,
+    _meta: { ui: NOTES_VIEW_UI_META },
+    // A view with nothing to show without notes:read: reading it asks for that scope (step-up).
+    scopeChallenge: scopeChallenge('notes:read', 'The notes view'),
+    // The same page for everyone who may read notes; it changes only with a deployment.
+    cacheHint: { ttlMs: 300_000, cacheScope: 'private' as const },
+  };
+  const read = async (uri: URL): Promise<ReadResourceResult> => {
+    if (!allows(caller.scopes, 'notes:read')) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'The notes view needs the notes:read scope.');
+    }
+    const text = await viewHtml(caller.env);
+    return {
+      contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text, _meta: { ui: NOTES_VIEW_UI_META } }],
+    };
+  };
+  if (allows(caller.scopes, 'notes:read')) {
+    server.registerResource('notes_view', NOTES_VIEW_URI, config, read);
+  } else {
+    // Listed only where it can be read, as the notes are (a list cannot be challenged per item);
+    // its URI still answers, with the step-up challenge, through a template that lists nothing.
+    server.registerResource(
+      'notes_view',
+      new ResourceTemplate(NOTES_VIEW_URI, { list: undefined }),
+      config,
+      read,
+    );
+  }
 }
 
 async function viewHtml(env: Env): Promise<string> {
