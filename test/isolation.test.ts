@@ -7,6 +7,8 @@ let ada: string;
 let bob: string;
 let adasNote: string;
 const SECRET = 'ada-secret-marker';
+/** The one resource that is no note: the notes view (MCP Apps), the same for everyone. */
+const NOTES_VIEW = expect.objectContaining({ uri: 'ui://notes/view.html' });
 
 async function result(
   token: string,
@@ -56,7 +58,7 @@ describe("user B never sees or changes user A's notes", () => {
 
   it('through resources', async () => {
     const listed = await result(bob, 'resources/list');
-    expect(listed.result?.resources).toEqual([]);
+    expect(listed.result?.resources).toEqual([NOTES_VIEW]);
     const read = await result(bob, 'resources/read', { uri: `notes://${adasNote}` });
     expect(read.result).toBeUndefined();
     expect(read.error?.message).toBe(`There is no note at notes://${adasNote}.`);
@@ -85,6 +87,7 @@ describe("user B never sees or changes user A's notes", () => {
     expect(get.result?.structuredContent).toMatchObject({ note: { body: `The body ${SECRET}` } });
     const listed = await result(ada, 'resources/list');
     expect(listed.result?.resources).toEqual([
+      NOTES_VIEW,
       {
         uri: `notes://${adasNote}`,
         name: `Plans ${SECRET}`,

@@ -107,6 +107,7 @@ export function buildMcpServer(
         outputSchema: standardSchemaOf(tool.outputSchema, 'output'),
         annotations: { title: tool.title, ...tool.annotations },
         icons: tool.icons && iconsAt(origin, tool.icons),
+        _meta: tool._meta,
         scopeChallenge: scopeChallenge(tool.scope, `The tool ${tool.name}`),
       },
       tool.task ? tasks.callback(tool.name, { support: tool.task, scope: tool.scope }, direct) : direct,

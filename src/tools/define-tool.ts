@@ -102,6 +102,12 @@ export interface ToolDefinition<
   /** Icons a client may show beside the tool: files of public/icons/ or https URLs (src/mcp/icons.ts). */
   icons?: readonly IconFile[];
   /**
+   * Extension metadata shown in `tools/list`, as is: for MCP Apps, `ui` names the view that shows
+   * the tool's result and who may call it (src/features/notes/app/view-meta.ts). A client that
+   * knows no extension ignores it; the text result stays complete.
+   */
+  _meta?: Readonly<Record<string, unknown>>;
+  /**
    * The scope a token needs to call this tool, besides the baseline `mcp` (or `mcp` alone). A
    * call without it is answered 403 `insufficient_scope` before the tool runs (step-up).
    */

@@ -90,7 +90,8 @@ describe('step-up from notes:read to notes:write with the SDK client and Chromiu
       ]);
       for (const answer of answers) assert.doesNotMatch(answer, /made after consent/);
       assert.match(answers[0] ?? '', /"total":0/);
-      assert.match(answers[2] ?? '', /"resources":\[\]/);
+      // No note listed: only the notes view (MCP Apps), the same for everyone.
+      assert.match(answers[2] ?? '', /"resources":\[\{"uri":"ui:\/\/notes\/view.html",[^\]]*\]/);
     } finally {
       await app.close();
     }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineTool, ToolError } from '../../tools/define-tool';
+import { SHOWN_IN_NOTES_VIEW } from './app/view-meta';
 import { notebookOf } from './notebook';
 import { noSuchNote, noteId, noteMarkdown, noteOutput, notesIcons, noteView } from './shared';
 
@@ -14,6 +15,7 @@ export default defineTool({
   inputSchema: input,
   outputSchema: output,
   icons: notesIcons,
+  _meta: SHOWN_IN_NOTES_VIEW,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ id }, { user, env }) {

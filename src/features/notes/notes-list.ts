@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../../tools/define-tool';
+import { SHOWN_IN_NOTES_VIEW } from './app/view-meta';
 import { notebookOf } from './notebook';
 import { noteSummary, noteSummaryOutput, notesIcons, pageSize, summaryLines } from './shared';
 
@@ -22,6 +23,7 @@ export default defineTool({
   inputSchema: input,
   outputSchema: output,
   icons: notesIcons,
+  _meta: SHOWN_IN_NOTES_VIEW,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   scope: 'notes:read',
   async handler({ limit, offset }, { user, env }) {
