@@ -22,6 +22,8 @@ import type {
   ElicitForm,
   Sampled,
   SampleOptions,
+  UrlAnswer,
+  UrlRequest,
 } from '../tools/support/asking';
 import { answerLedgerOf } from './answer-ledger';
 import { type AskState, callFingerprint, requestStateCodec, type StateHolder } from './request-state';
@@ -55,6 +57,7 @@ const WHAT: Record<AskKind, string> = {
   elicitation: 'the user a question (elicitation)',
   sampling: 'the client’s model for a completion (sampling)',
   roots: 'the client for its roots',
+  url: 'the user to open a page (URL elicitation)',
 };
 
 /** The yes/no form of a confirmation. */
@@ -114,8 +117,9 @@ export class Asking {
     if (!this.#modern) return false;
     const envelope = this.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
     const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
-    const capability = declared?.[kind];
+    const capability = declared?.[kind === 'url' ? 'elicitation' : kind];
     if (!isObject(capability)) return false;
+    if (kind === 'url') return isObject(capability.url);
     // MCP 2025-11-25+: `elicitation: {}` means form; `{ url: {} }` alone means URL mode only.
     return kind !== 'elicitation' || 'form' in capability || !('url' in capability);
   };
@@ -142,6 +146,23 @@ export class Asking {
       }
     }
     return this.#ask(key, request, once);
+  };
+
+  /**
+   * Asks the user to open a page (URL-mode elicitation); see {@link UrlRequest}. The answer says
+   * whether they agreed to open it: what happens there, the page itself records.
+   */
+  readonly elicitUrl = async (request: UrlRequest): Promise<UrlAnswer> => {
+    const key = request.key ?? 'url';
+    const asked = inputRequired.elicitUrl({ message: request.message, url: request.url });
+    this.#require('url', key, asked);
+    const answer = await this.#answer(key, false);
+    const view = answer === undefined ? undefined : inputResponse({ [key]: answer }, key);
+    if (view?.kind === 'elicit') {
+      await this.#use(key, answer, false);
+      return { action: view.action };
+    }
+    return this.#ask(key, asked, false);
   };
 
   /** Asks the client's model for a completion of `messages` (a string is one user message). */
