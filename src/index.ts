@@ -89,6 +89,8 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
     const missingSecret = isProtocolPath(url.pathname) ? sessionSecretProblem(env, url) : null;
     if (missingSecret) throw new ConfigurationError(missingSecret);
     const auth = authorizationFor(url.origin, tokenLifetimes(env));
+    // The OAuth helpers for our pages, and for tools that end a grant (src/tools/support/upstream.ts).
+    guarded.OAUTH_PROVIDER = auth.authorizationServer.getOAuthApi(guarded);
     if (endpoint) {
       const resourceServer = endpoint === '/mcp' ? auth.resourceServers.mcp : auth.resourceServers.sse;
       return withMcpCors(request, await resourceServer.fetch(request, guarded, ctx));
@@ -109,7 +111,6 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
         return await serveRegistration(request, guarded, ctx, auth.authorizationServer);
       return await auth.authorizationServer.fetch(request, guarded, ctx);
     }
-    guarded.OAUTH_PROVIDER = auth.authorizationServer.getOAuthApi(guarded);
     return await pages.fetch(request, guarded, ctx);
   } catch (error) {
     if (error instanceof StorageUnavailable) {

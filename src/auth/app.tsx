@@ -21,6 +21,7 @@ import {
   sessionSecretProblem,
   startSession,
 } from './session';
+import { linkRoutes } from './sign-in/linking';
 import { signInRoutes } from './sign-in/routes';
 
 /**
@@ -107,6 +108,7 @@ pages.post('/signout', async (c) => {
 
 pages.route('/', authorizeRoutes);
 pages.route('/', signInRoutes);
+pages.route('/', linkRoutes);
 pages.route('/', accountRoutes);
 
 pages.notFound((c) =>

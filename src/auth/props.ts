@@ -18,6 +18,21 @@ export interface Props extends SignedInUser {
    * `UPSTREAM_RECHECK_SECONDS` after it (src/auth/sign-in/refresh.ts).
    */
   upstreamCheckedAt?: number;
+  /**
+   * Accounts at other providers that the user linked to this grant (a demo user's GitHub, a
+   * GitHub user's OpenID Connect provider), by provider id: src/auth/sign-in/linked-accounts.ts.
+   * Rechecked and renewed at each refresh, like `upstream`; MCP requests see only access tokens.
+   */
+  linked?: Record<string, LinkedAccount>;
+}
+
+/** An account at a provider other than the one the user signed in with, linked to a grant. */
+export interface LinkedAccount {
+  /** The provider's stable id for the account (as `UpstreamIdentity.subject`). */
+  subject: string;
+  tokens: UpstreamTokens;
+  /** When it was linked, seconds since the epoch: the newer link wins. */
+  linkedAt: number;
 }
 
 /** Who is signed in: what the browser session cookie holds, and every grant begins with. */

@@ -32,6 +32,10 @@ const LABELS = {
   'remembered-consent': 'remembered-consent:v1',
   /** The SDK's request-state codec (src/mcp/request-state.ts). */
   'request-state': 'remote-mcp-server request-state key v1',
+  /** The link to connect another provider's account to a grant (src/auth/sign-in/linking.ts). */
+  'link-ticket': 'remote-mcp-server link-ticket key v1',
+  /** A linked account's tokens, kept for its grant until its next refresh (src/auth/sign-in/linked-accounts.ts). */
+  'linked-account': 'remote-mcp-server linked-account key v1',
 } as const;
 
 export type KeyPurpose = keyof typeof LABELS;
@@ -151,6 +155,63 @@ export async function open(env: KeyEnv, purpose: KeyPurpose, sealed: string | un
   const { exp, value } = payload as { exp?: unknown; value?: unknown };
   if (typeof exp !== 'number' || exp * 1000 <= Date.now()) return null;
   return value ?? null;
+}
+
+/** The AES-GCM key of `purpose`, for {@link encrypt} and {@link decrypt}. */
+const aesKeys = new BoundedMap<string, Promise<CryptoKey>>(8);
+
+function aesKeyOf(env: KeyEnv, purpose: KeyPurpose): Promise<CryptoKey> {
+  return aesKeys.getOrStart(`${purpose}\n${env.SESSION_SECRET ?? ''}`, async () =>
+    crypto.subtle.importKey('raw', (await purposeKeyOf(env, purpose)).raw, 'AES-GCM', false, [
+      'encrypt',
+      'decrypt',
+    ]),
+  );
+}
+
+/**
+ * `value` encrypted and authenticated (AES-256-GCM, a random 96-bit IV) with the key of
+ * `purpose`, bound to `context` (additional data: what it belongs to, such as a grant), as
+ * `<iv>.<ciphertext>` in base64url. For secrets kept outside the OAuth library's encrypted props
+ * (a provider's tokens): {@link seal} only signs.
+ */
+export async function encrypt(
+  env: KeyEnv,
+  purpose: KeyPurpose,
+  context: string,
+  value: unknown,
+): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = encoder.encode(JSON.stringify(value));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(context) },
+    await aesKeyOf(env, purpose),
+    data,
+  );
+  return `${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+}
+
+/** What {@link encrypt} encrypted for `purpose` and `context`, or `null` (altered, another key or context). */
+export async function decrypt(
+  env: KeyEnv,
+  purpose: KeyPurpose,
+  context: string,
+  encrypted: string | null | undefined,
+): Promise<unknown> {
+  const [iv, data, extra] = (encrypted ?? '').split('.');
+  const ivBytes = fromBase64Url(iv ?? '');
+  const dataBytes = fromBase64Url(data ?? '');
+  if (!ivBytes || !dataBytes || ivBytes.byteLength !== 12 || extra !== undefined) return null;
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: ivBytes, additionalData: encoder.encode(context) },
+      await aesKeyOf(env, purpose),
+      dataBytes,
+    );
+    return JSON.parse(new TextDecoder().decode(plain)) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 /**

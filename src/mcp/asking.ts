@@ -23,6 +23,8 @@ import type {
   ElicitForm,
   Sampled,
   SampleOptions,
+  UrlAnswer,
+  UrlRequest,
 } from '../tools/support/asking';
 import { answerLedgerOf } from './answer-ledger';
 import { type AskState, callFingerprint, requestStateCodec, type StateHolder } from './request-state';
@@ -38,6 +40,7 @@ export const LIVE_ANSWER_TIMEOUT_MS: Record<AskKind, number> = {
   elicitation: 10 * 60_000,
   sampling: 2 * 60_000,
   roots: 30_000,
+  url: 10 * 60_000,
 };
 
 /** How many times a 2025-era session's form is asked when the answers do not fit it. */
@@ -69,6 +72,7 @@ const WHAT: Record<AskKind, string> = {
   elicitation: 'the user a question (elicitation)',
   sampling: 'the client’s model for a completion (sampling)',
   roots: 'the client for its roots',
+  url: 'the user to open a page (URL elicitation)',
 };
 
 /** The yes/no form of a confirmation. */
@@ -144,8 +148,9 @@ export class Asking {
       const envelope = this.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
       declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
     } else declared = this.#live;
-    const capability = declared?.[kind];
+    const capability = declared?.[kind === 'url' ? 'elicitation' : kind];
     if (!isObject(capability)) return false;
+    if (kind === 'url') return isObject(capability.url);
     // MCP 2025-11-25+: `elicitation: {}` means form; `{ url: {} }` alone means URL mode only.
     return kind !== 'elicitation' || 'form' in capability || !('url' in capability);
   };
@@ -174,6 +179,31 @@ export class Asking {
       }
     }
     return this.#ask(key, request, once);
+  };
+
+  /**
+   * Asks the user to open a page (URL-mode elicitation); see {@link UrlRequest}. The answer says
+   * whether they agreed to open it: what happens there, the page itself records.
+   */
+  readonly elicitUrl = async (request: UrlRequest): Promise<UrlAnswer> => {
+    const key = request.key ?? 'url';
+    const asked = inputRequired.elicitUrl({ message: request.message, url: request.url });
+    if (this.#live) {
+      this.#requireLive('url');
+      const answer = await this.ctx.mcpReq.send(
+        { method: 'elicitation/create', params: asked.params as Record<string, unknown> },
+        { timeout: LIVE_ANSWER_TIMEOUT_MS.url },
+      );
+      return { action: answer.action };
+    }
+    this.#require('url', key, asked);
+    const answer = await this.#answer(key, false);
+    const view = answer === undefined ? undefined : inputResponse({ [key]: answer }, key);
+    if (view?.kind === 'elicit') {
+      await this.#use(key, answer, false);
+      return { action: view.action };
+    }
+    return this.#ask(key, asked, false);
   };
 
   /** Asks the client's model for a completion of `messages` (a string is one user message). */

@@ -1,9 +1,11 @@
 import { type AuthInfo, McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import { grantOfToken } from '../auth/grant-activity';
 import { isProps, type Props, signedInUser } from '../auth/props';
-import { allows, effectiveScopes, SCOPES, type Scope } from '../auth/scopes';
+import { allows, effectiveScopes, SCOPES } from '../auth/scopes';
 import { features as registry } from '../features/index';
-import type { Caller, ProgressUpdate, ToolDefinition } from '../tools/define-tool';
+import type { Caller, Connection, ProgressUpdate, ToolDefinition } from '../tools/define-tool';
 import { standardSchemaOf } from '../tools/support/schema';
+import { accountNeed } from '../tools/support/upstream';
 import { type AskedCall, Asking } from './asking';
 import type { Feature, Registration, ServerBuild } from './feature';
 import { iconsAt, SERVER_ICONS } from './icons';
@@ -72,7 +74,12 @@ export function buildMcpServer(
     // app, single use (src/mcp/request-state.ts).
     requestState: { verify: (state, ctx) => verifyRequestState(env, holder, state, ctx) },
   });
-  const caller: Caller = { user, env, scopes: effectiveScopes(authInfo?.scopes ?? []) };
+  const caller: Caller = {
+    user,
+    env,
+    scopes: effectiveScopes(authInfo?.scopes ?? []),
+    connection: connectionOf(authInfo, origin),
+  };
   // In a 2025-era session (src/mcp/session.ts) the client declared at initialize what it answers.
   const asking = (ctx: ServerContext, call: AskedCall) =>
     new Asking(env, holder, ctx, call, server.server.getNegotiatedProtocolVersion(), {
@@ -88,21 +95,31 @@ export function buildMcpServer(
   const registerTool = (tool: ToolDefinition) => {
     const direct = (input: unknown, ctx: ServerContext) => {
       const asks = asking(ctx, { method: 'tools/call', name: tool.name, arguments: input });
-      const { confirm, elicit, sample, roots, canAsk } = asks;
+      const { confirm, elicit, elicitUrl, sample, roots, canAsk } = asks;
       const progress = (update: ProgressUpdate) => notifyProgress(ctx, update);
       // A session's server outlives a token: the user's props come from this request's token
       // (refreshed upstream tokens); its scopes are the session's own (src/mcp/session.ts).
       const props = ctx.http?.authInfo?.extra?.props;
       const user = isProps(props) ? props : caller.user;
       return asks.run(() =>
-        callTool(tool, input, { ...caller, user, confirm, elicit, sample, roots, canAsk, progress }),
+        callTool(tool, input, {
+          ...caller,
+          user,
+          confirm,
+          elicit,
+          elicitUrl,
+          sample,
+          roots,
+          canAsk,
+          progress,
+        }),
       );
     };
     return server.registerTool(
       tool.name,
       {
         title: tool.title,
-        description: describeFor(tool, caller.scopes),
+        description: describeFor(tool, caller),
         inputSchema: standardSchemaOf(tool.inputSchema, 'input'),
         outputSchema: standardSchemaOf(tool.outputSchema, 'output'),
         annotations: { title: tool.title, ...tool.annotations },
@@ -140,9 +157,20 @@ async function notifyProgress(ctx: ServerContext, update: ProgressUpdate): Promi
  * the scope when it calls); for a tool the grant cannot use, the description says so and what to do,
  * so that the model of a client that never steps up tells the user instead of failing silently.
  */
-export function describeFor(tool: ToolDefinition, scopes: ReadonlySet<Scope>): string {
-  if (allows(scopes, tool.scope)) return tool.description;
-  return `${tool.description}\n\nNot available on this connection: it needs the ${tool.scope} scope (${SCOPES[tool.scope]}), which was not granted. To use it, reconnect the app to this server and allow that permission.`;
+export function describeFor(tool: ToolDefinition, caller: Caller): string {
+  if (!allows(caller.scopes, tool.scope)) {
+    return `${tool.description}\n\nNot available on this connection: it needs the ${tool.scope} scope (${SCOPES[tool.scope]}), which was not granted. To use it, reconnect the app to this server and allow that permission.`;
+  }
+  // A tool that calls a provider's API as the user: what it needs when this grant has no account there.
+  const need = tool.actsAs && accountNeed(caller, tool.actsAs);
+  return need ? `${tool.description}\n\n${need}` : tool.description;
+}
+
+/** The connection behind `authInfo`'s token (the library's tokens are `<user>:<grant>:<secret>`). */
+function connectionOf(authInfo: AuthInfo | undefined, origin: string): Connection | undefined {
+  const grant = authInfo ? grantOfToken(authInfo.token) : null;
+  if (!grant || !authInfo) return undefined;
+  return { origin, grantId: grant.grantId, grantUserId: grant.userId, clientId: authInfo.clientId };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Props } from '../auth/props';
 import { isScope, type Scope } from '../auth/scopes';
+import type { ProviderId } from '../auth/sign-in/providers';
 import type { IconFile } from '../mcp/icons';
 import type {
   AskKind,
@@ -12,6 +13,8 @@ import type {
   Sampled,
   SampleOptions,
   SamplingMessage,
+  UrlAnswer,
+  UrlRequest,
 } from './support/asking';
 import { type Accepted, standardSchemaOf, type ToolSchema } from './support/schema';
 
@@ -25,6 +28,21 @@ export interface Caller {
   env: Env;
   /** The scopes of the caller's grant, with the scopes they imply (`src/auth/scopes.ts`). */
   scopes: ReadonlySet<Scope>;
+  /**
+   * The connection the call came through: the grant behind the access token (the library's
+   * user id for it, a hash, and its id), the app, and the origin the request came to. Absent where
+   * no token is at hand (a task's run, a unit test): then a tool cannot end the grant or link an
+   * account to it (src/tools/support/upstream.ts).
+   */
+  connection?: Connection;
+}
+
+/** See {@link Caller.connection}. */
+export interface Connection {
+  origin: string;
+  grantId: string;
+  grantUserId: string;
+  clientId: string;
 }
 
 /**
@@ -45,6 +63,11 @@ export interface ToolContext extends Caller {
   sample: (messages: string | SamplingMessage[], options: SampleOptions) => Promise<Sampled>;
   /** Asks the client for its roots (the directories or files it lets servers work on). */
   roots: (options?: { key?: string }) => Promise<Root[]>;
+  /**
+   * Asks the user to open a page of this server (URL-mode elicitation), e.g. to sign in somewhere
+   * and come back: `accept` means they agreed to open it, not that they finished there.
+   */
+  elicitUrl: (request: UrlRequest) => Promise<UrlAnswer>;
   /**
    * Whether this client can be asked `kind`: asking a client that cannot answer refuses the call
    * (`-32021`), so a tool that can do without asks only when this is true.
@@ -114,6 +137,11 @@ export interface ToolDefinition<
   scope: Scope;
   /** Long work: run the call as an MCP task (see {@link TaskSupport}). Unset: always a direct answer. */
   task?: TaskSupport;
+  /**
+   * The sign-in provider whose API the tool calls as the user (src/tools/support/upstream.ts):
+   * its description then says when the caller's grant has no account there, and what happens.
+   */
+  actsAs?: ProviderId;
   /**
    * Does the work. Returns the structured result (checked against `outputSchema`) and its text
    * form for clients that do not read structured content. Throw a {@link ToolError} for a failure

@@ -18,6 +18,8 @@ import { newUser } from '../support/tools';
 // src/index.ts (its Durable Object) imports it.
 
 const withoutNotes = features.filter((feature) => feature.name !== 'notes');
+/** The tools left: the core ones first, then those of the other features (GitHub, profile…). */
+const keptTools = toolsOf(withoutNotes).map((tool) => tool.name);
 
 /** Asks the user to confirm, then says what they answered: a destructive tool of no feature of ours. */
 const eraseEverything = defineTool({
@@ -89,7 +91,8 @@ describe('the server without the notes feature', () => {
   it('is a valid registry whose tools are the core ones', () => {
     expect(withoutNotes.length).toBe(features.length - 1);
     expect(featureProblems(withoutNotes)).toEqual([]);
-    expect(toolsOf(withoutNotes).map((tool) => tool.name)).toEqual(['add', 'whoami']);
+    expect(keptTools.slice(0, 2)).toEqual(['add', 'whoami']);
+    expect(keptTools.filter((name) => name.startsWith('notes_'))).toEqual([]);
   });
 
   it('a 2025-era client initializes and lists add and whoami; no resources, no prompts', async () => {
@@ -97,7 +100,7 @@ describe('the server without the notes feature', () => {
     const init = await post(initializeRequest(1));
     expect(init.result?.serverInfo).toMatchObject({ name: 'remote-mcp-server' });
     const list = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-    expect(namesIn(list)).toEqual(['add', 'whoami']);
+    expect(namesIn(list)).toEqual(keptTools);
     const resources = await post({ jsonrpc: '2.0', id: 3, method: 'resources/list', params: {} });
     expect(resources.result?.resources).toEqual([]);
     const templates = await post({ jsonrpc: '2.0', id: 4, method: 'resources/templates/list', params: {} });
@@ -163,6 +166,6 @@ describe('the registry', () => {
     const { post } = endpoint([confirming, ...withoutNotes]);
     await post(initializeRequest(1));
     const list = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-    expect(namesIn(list)).toEqual(['erase_everything', 'add', 'whoami']);
+    expect(namesIn(list)).toEqual(['erase_everything', ...keptTools]);
   });
 });

@@ -46,6 +46,7 @@ export function contextFor(
     // A client that cannot be asked anything else (src/mcp/asking.ts is tested through MCP).
     canAsk: () => false,
     elicit: () => Promise.reject(new ToolError('This test client cannot be asked.')),
+    elicitUrl: () => Promise.reject(new ToolError('This test client cannot be asked.')),
     sample: () => Promise.reject(new ToolError('This test client cannot be asked.')),
     roots: () => Promise.reject(new ToolError('This test client cannot be asked.')),
     async progress(update) {

@@ -4,7 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { ErrorPage } from '../../pages/error';
 import type { AppEnv } from '../env';
 import { prepareUpstream } from './methods';
-import { startPendingSignIn } from './pending';
+import { type PendingLink, startPendingSignIn } from './pending';
 import type { Provider, ProviderId } from './providers';
 import { ConfigurationProblem, type ReadyUpstream } from './upstream';
 
@@ -89,18 +89,22 @@ export async function beginUpstreamAuthorization(
   return new Response(null, { status: 302, headers });
 }
 
-/** A sign-in that is not part of an authorization: our own browser-bound state, then the provider. */
+/**
+ * A sign-in that is not part of an authorization: our own browser-bound state, then the provider.
+ * With `link`, the account it signs in is linked to that grant instead (./linking.tsx).
+ */
 export async function beginStandaloneSignIn(
   c: AppContext,
   method: Provider,
   returnTo: string,
+  link?: PendingLink,
 ): Promise<Response> {
   const ready = await prepareUpstream(c.env, method);
   if (ready instanceof ConfigurationProblem) return misconfiguredPage(c, method);
   const state = oauth.generateRandomState();
   const verifier = oauth.generateRandomCodeVerifier();
   const nonce = oauth.generateRandomNonce();
-  await startPendingSignIn(c, { method: method.id, state, verifier, nonce, returnTo });
+  await startPendingSignIn(c, { method: method.id, state, verifier, nonce, returnTo, ...(link && { link }) });
   c.header('Cache-Control', 'no-store');
   return c.redirect(await providerRedirect(c, ready, method.id, state, verifier, nonce), 303);
 }

@@ -20,6 +20,17 @@ export interface PendingSignIn {
   nonce: string;
   /** Where to go after signing in: a path on this server. */
   returnTo: string;
+  /**
+   * Not a sign-in but a link (./linking.tsx): the account goes to this grant, and the browser's
+   * session stays as it is.
+   */
+  link?: PendingLink;
+}
+
+/** The grant a link started for (from its ticket, ./link-ticket.ts). */
+export interface PendingLink {
+  grantUserId: string;
+  grantId: string;
 }
 
 const PENDING_COOKIE = 'upstream-signin';
@@ -58,5 +69,17 @@ export async function takePendingSignIn(
   ) {
     return null;
   }
-  return { method, state, verifier: pending.verifier, nonce: pending.nonce, returnTo: pending.returnTo };
+  const taken: PendingSignIn = {
+    method,
+    state,
+    verifier: pending.verifier,
+    nonce: pending.nonce,
+    returnTo: pending.returnTo,
+  };
+  const link = pending.link as Partial<PendingLink> | undefined;
+  if (link !== undefined) {
+    if (typeof link.grantUserId !== 'string' || typeof link.grantId !== 'string') return null;
+    taken.link = { grantUserId: link.grantUserId, grantId: link.grantId };
+  }
+  return taken;
 }

@@ -6,14 +6,16 @@ import {
 } from '@cloudflare/workers-oauth-provider';
 import { log } from '../../lib/log';
 import type { AppEnv } from '../env';
-import { isProps, type Props } from '../props';
+import { isProps, type LinkedAccount, type Props } from '../props';
 import { checkAllowlist } from './allowlist';
+import { keptLinkedAccounts, withLinkedAccounts } from './linked-accounts';
 import { configuredUpstream, prepareUpstream } from './methods';
 import {
   ConfigurationProblem,
   TransientUpstreamError,
   type UpstreamIdentity,
   type UpstreamRecheck,
+  type UpstreamTokens,
 } from './upstream';
 
 /**
@@ -22,11 +24,77 @@ import {
  */
 export const DEFAULT_UPSTREAM_RECHECK_SECONDS = 24 * 60 * 60;
 
-/** The props an access token carries: the provider's access token, never its refresh token. */
+/** Tokens without the refresh token. */
+function accessOnly(tokens: UpstreamTokens): UpstreamTokens {
+  if (!tokens.refreshToken) return tokens;
+  const { refreshToken: _kept, ...rest } = tokens;
+  return rest;
+}
+
+/** The props an access token carries: the providers' access tokens, never their refresh tokens. */
 function forAccessToken(props: Props): Props {
-  if (!props.upstream?.refreshToken) return props;
-  const { refreshToken: _kept, ...upstream } = props.upstream;
-  return { ...props, upstream };
+  const hasRefreshToken =
+    props.upstream?.refreshToken !== undefined ||
+    Object.values(props.linked ?? {}).some((account) => account.tokens.refreshToken !== undefined);
+  if (!hasRefreshToken) return props;
+  const forToken: Props = { ...props };
+  if (props.upstream) forToken.upstream = accessOnly(props.upstream);
+  if (props.linked) {
+    forToken.linked = Object.fromEntries(
+      Object.entries(props.linked).map(([id, account]) => [
+        id,
+        { ...account, tokens: accessOnly(account.tokens) },
+      ]),
+    );
+  }
+  return forToken;
+}
+
+/**
+ * The grant's linked accounts (./linked-accounts.ts) at a refresh: those linked since the last
+ * refresh join the props, and each is asked about again as the sign-in's provider is: renewed,
+ * kept as it was when its provider cannot be asked or does not answer (a tool then says so), and
+ * the grant ended (`invalid_grant`) when its provider refuses it.
+ */
+async function refreshLinkedAccounts(
+  env: AppEnv,
+  props: Props,
+  grant: { userId: string; grantId: string },
+): Promise<Props> {
+  const current = withLinkedAccounts(props, await keptLinkedAccounts(env, grant));
+  if (!current.linked) return current;
+  const linked: Record<string, LinkedAccount> = {};
+  for (const [id, account] of Object.entries(current.linked)) {
+    linked[id] = account;
+    const method = configuredUpstream(env, id);
+    if (!method) continue;
+    const ready = await prepareUpstream(env, method);
+    if (ready instanceof ConfigurationProblem) continue;
+    let recheck: UpstreamRecheck;
+    try {
+      recheck = await ready.recheck({
+        subject: account.subject,
+        email: null,
+        name: '',
+        tokens: account.tokens,
+      });
+    } catch (error) {
+      if (!(error instanceof TransientUpstreamError)) throw error;
+      log('warn', 'upstream_refresh_failed', { provider: id, linked: true, reason: error.message });
+      continue;
+    }
+    if (recheck.outcome === 'revoked') {
+      log('info', 'upstream_revoked', {
+        provider: id,
+        linked: true,
+        grantUserId: grant.userId,
+        reason: recheck.reason,
+      });
+      throw endGrant('Access at a linked identity provider was revoked: sign in again.');
+    }
+    if (recheck.outcome === 'current') linked[id] = { ...account, tokens: recheck.identity.tokens };
+  }
+  return { ...current, linked };
 }
 
 /** Who the grant says the user is: what the provider told us when it last vouched for them. */
@@ -73,10 +141,16 @@ export async function refreshUpstreamTokens(
   options: TokenExchangeCallbackOptions<Env>,
   recheckSeconds = DEFAULT_UPSTREAM_RECHECK_SECONDS,
 ): Promise<TokenExchangeCallbackResult | undefined> {
-  const props: unknown = options.props;
-  if (!isProps(props) || !props.upstream) return undefined;
-  if (options.grantType !== GrantType.REFRESH_TOKEN) return { accessTokenProps: forAccessToken(props) };
+  const given: unknown = options.props;
+  if (!isProps(given)) return undefined;
+  if (options.grantType !== GrantType.REFRESH_TOKEN) {
+    return given.upstream || given.linked ? { accessTokenProps: forAccessToken(given) } : undefined;
+  }
   const env = options.env as AppEnv;
+  const props = await refreshLinkedAccounts(env, given, { userId: options.userId, grantId: options.grantId });
+  if (!props.upstream) {
+    return props === given ? undefined : { newProps: props, accessTokenProps: forAccessToken(props) };
+  }
   const method = configuredUpstream(env, props.provider);
   if (!method) {
     throw new OAuthError('temporarily_unavailable', {

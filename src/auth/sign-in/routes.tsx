@@ -21,8 +21,9 @@ import {
   SIGN_IN_WITH,
   type UpstreamData,
 } from './flow';
+import { finishLink } from './linking';
 import { configuredUpstream, prepareUpstream } from './methods';
-import { takePendingSignIn } from './pending';
+import { type PendingLink, takePendingSignIn } from './pending';
 import type { Provider, ProviderId } from './providers';
 import { AccountRefused, ConfigurationProblem, SignInFailure, type UpstreamIdentity } from './upstream';
 
@@ -111,7 +112,7 @@ async function finishSignIn(
   c: AppContext,
   method: Provider,
   url: URL,
-  kept: { state: string; verifier: string; nonce: string; returnTo?: string },
+  kept: { state: string; verifier: string; nonce: string; returnTo?: string; link?: PendingLink },
   resumed: ResumedUpstream<UpstreamData> | null,
 ): Promise<Response> {
   const name = method.displayName(c.env);
@@ -181,6 +182,9 @@ async function finishSignIn(
       error.transient ? 502 : 400,
     );
   }
+
+  // A link, not a sign-in: the account goes to the grant, the session stays (./linking.tsx).
+  if (kept.link) return finishLink(c, method, identity, kept.link);
 
   const user = userOf(method.id, identity);
   const decision = checkAllowlist(c.env, method, identity);

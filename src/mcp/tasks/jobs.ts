@@ -162,10 +162,13 @@ function toolJob(tool: ToolDefinition): AnyTaskJob {
  */
 function askingInTask(
   task: TaskContext,
-): Pick<ToolContext, 'canAsk' | 'confirm' | 'elicit' | 'sample' | 'roots'> {
+): Pick<ToolContext, 'canAsk' | 'confirm' | 'elicit' | 'elicitUrl' | 'sample' | 'roots'> {
   const capabilities = task.caller.capabilities;
-  const canAsk = (kind: AskKind) =>
-    kind === 'elicitation' ? canElicitForm(capabilities) : typeof capabilities[kind] === 'object';
+  const canAsk = (kind: AskKind) => {
+    if (kind === 'elicitation') return canElicitForm(capabilities);
+    if (kind === 'url') return canElicitUrl(capabilities);
+    return typeof capabilities[kind] === 'object';
+  };
   const refuse = (kind: AskKind): never => {
     throw new ToolError(`This client did not declare ${kind}, so this task cannot ask for it.`);
   };
@@ -192,6 +195,17 @@ function askingInTask(
   return {
     canAsk,
     elicit,
+    async elicitUrl(request) {
+      if (!canAsk('url')) return refuse('url');
+      const answer = await task.ask(
+        request.key ?? 'url',
+        inputRequired.elicitUrl({ message: request.message, url: request.url }),
+      );
+      const view = inputResponse({ url: answer }, 'url');
+      if (view.kind !== 'elicit')
+        throw new ToolError('The answer to the page was not an elicitation answer.');
+      return { action: view.action };
+    },
     async sample(messages, options) {
       if (!canAsk('sampling')) return refuse('sampling');
       const { key: named, ...params } = options;
@@ -240,6 +254,13 @@ async function confirmInTask(
  * Whether `capabilities` include form elicitation (MCP 2025-11-25+: `elicitation: {}` means form;
  * `{ url: {} }` alone means URL mode only).
  */
+/** Whether `capabilities` include URL-mode elicitation (`elicitation: { url: {} }`). */
+function canElicitUrl(capabilities: ClientCapabilities): boolean {
+  const elicitation = capabilities.elicitation as Record<string, unknown> | undefined;
+  const url = elicitation?.url;
+  return typeof url === 'object' && url !== null;
+}
+
 export function canElicitForm(capabilities: ClientCapabilities): boolean {
   const elicitation = capabilities.elicitation as Record<string, unknown> | undefined;
   if (typeof elicitation !== 'object' || elicitation === null) return false;

@@ -9,9 +9,10 @@ import type * as z from 'zod';
 /**
  * What a tool can ask of the client during a call (MCP 2026-07-28 multi-round-trip requests,
  * SEP-2322; src/mcp/asking.ts asks): the user, through a form (`elicitation`); the client's model,
- * for a completion (`sampling`); the client, for its roots (`roots`).
+ * for a completion (`sampling`); the client, for its roots (`roots`); the user, to open a page of
+ * this server (`url`: URL-mode elicitation).
  */
-export type AskKind = 'elicitation' | 'sampling' | 'roots';
+export type AskKind = 'elicitation' | 'sampling' | 'roots' | 'url';
 
 /** A form for the user: a message and flat fields (strings, numbers, booleans, enums). */
 export interface ElicitForm<Schema extends z.ZodObject = z.ZodObject> {
@@ -73,3 +74,18 @@ export interface ConfirmationRequest {
  *   2026 client without form elicitation): the tool needs an explicit argument instead.
  */
 export type Confirmation = { status: 'confirmed' } | { status: 'declined' } | { status: 'unavailable' };
+
+/** A page of this server for the user to open (URL-mode elicitation), and why. */
+export interface UrlRequest {
+  /** What the user reads before opening it, in plain words. */
+  message: string;
+  /** An https URL (http on a loopback host) of this server. */
+  url: string;
+  /** The question's name across rounds; `url` by default. */
+  key?: string;
+}
+
+/** The user's answer: `accept` (they opened the page, or agreed to), or a refusal. */
+export interface UrlAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+}

@@ -4,6 +4,7 @@ import {
   ConfigurationProblem,
   expiresSoon,
   isSet,
+  listSetting,
   providerUrl,
   type ReadyUpstream,
   SignInFailure,
@@ -27,6 +28,11 @@ export interface GithubVars {
   GITHUB_BASE_URL?: string;
   /** Organizations whose members may sign in, by id or login, comma-separated (./organizations.ts). */
   ALLOWED_GITHUB_ORGS?: string;
+  /**
+   * More OAuth scopes to ask GitHub for, for tools that call its API as the user
+   * (src/features/github/): `repo` (private repositories too) or `public_repo`.
+   */
+  GITHUB_SCOPES?: string;
 }
 
 interface GithubSettings {
@@ -60,6 +66,7 @@ function settings(env: GithubVars): GithubSettings | ConfigurationProblem {
   // read:org only when organization membership decides who may sign in.
   const scopes = ['read:user', 'user:email'];
   if (organizationRule.active(env)) scopes.push('read:org');
+  for (const scope of listSetting(env.GITHUB_SCOPES)) if (!scopes.includes(scope)) scopes.push(scope);
   return {
     clientId: env.GITHUB_CLIENT_ID.trim(),
     clientSecret: env.GITHUB_CLIENT_SECRET.trim(),
