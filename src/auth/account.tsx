@@ -1,15 +1,12 @@
-import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { log } from '../lib/log';
 import { type AccountNotice, AccountPage } from '../pages/account';
 import { ErrorPage } from '../pages/error';
 import { listConnectedApps, revokeAllConnectedApps, revokeConnectedApp } from './connected-apps';
-import type { AppEnv } from './env';
+import type { AppContext, AppEnv } from './env';
 import { grantUserId } from './grant-user';
 import { expiredForm, formOf } from './responses';
 import { csrfToken, isSameSiteForm, readSession } from './session';
-
-type AppContext = Context<{ Bindings: AppEnv }>;
 
 const NOTICES: readonly AccountNotice[] = ['revoked', 'revoked-all', 'revoked-some'];
 

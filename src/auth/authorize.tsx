@@ -1,5 +1,4 @@
 import { AuthorizationError, type AuthRequest, CimdFetchError } from '@cloudflare/workers-oauth-provider';
-import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { log } from '../lib/log';
 import { clientAddress, RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
@@ -7,7 +6,7 @@ import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
 import { completeRememberedConsent, rememberFor } from './consent-memory';
 import { offeredScopes, offerField } from './consent-scopes';
-import type { AppEnv } from './env';
+import type { AppContext, AppEnv } from './env';
 import { completeGrant } from './grant';
 import { grantUserId } from './grant-user';
 import type { SignedInUser } from './props';
@@ -19,8 +18,6 @@ import { beginUpstreamAuthorization, misconfiguredPage, SIGN_IN_WITH } from './s
 import { configuredUpstream, prepareUpstream, signInChoices } from './sign-in/methods';
 import type { Provider } from './sign-in/providers';
 import { ConfigurationProblem } from './sign-in/upstream';
-
-type AppContext = Context<{ Bindings: AppEnv }>;
 
 /**
  * How this authorization signs the user in. A demo session completes it at once. A user who signed

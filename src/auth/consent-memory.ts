@@ -5,11 +5,10 @@ import {
   type GrantSummary,
   type RememberConsentOptions,
 } from '@cloudflare/workers-oauth-provider';
-import type { Context } from 'hono';
 import { toBase64Url } from '../lib/base64url';
 import { purposeKey } from '../lib/keys';
 import { log } from '../lib/log';
-import type { AppEnv } from './env';
+import type { AppContext, AppEnv } from './env';
 import { completeGrant } from './grant';
 import { grantUserId } from './grant-user';
 import type { SignedInUser } from './props';
@@ -85,7 +84,7 @@ export async function isConsentRemembered(
  * the library's default would revoke the user's live grant for a code that nobody redeems.
  */
 export async function completeRememberedConsent(
-  c: Context<{ Bindings: AppEnv }>,
+  c: AppContext,
   request: AuthRequest,
   details: ConsentDescription,
   user: SignedInUser,

@@ -1,4 +1,5 @@
 import type { OAuthHelpers } from '@cloudflare/workers-oauth-provider';
+import type { Context } from 'hono';
 
 /** The bindings our pages see: the Worker's, plus the OAuth helpers the provider injects. */
 export type AppEnv = Env & {
@@ -24,3 +25,6 @@ export type AppEnv = Env & {
   // Each identity provider declares the variables it reads in its own folder
   // (src/auth/sign-in/providers/<id>/: OidcVars, GithubVars).
 };
+
+/** The context of a page or endpoint of ours (Hono), with {@link AppEnv} as its bindings. */
+export type AppContext = Context<{ Bindings: AppEnv }>;

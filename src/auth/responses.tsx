@@ -1,12 +1,9 @@
 import { type AuthorizationError, CimdFetchError } from '@cloudflare/workers-oauth-provider';
-import type { Context } from 'hono';
 import { ErrorPage } from '../pages/error';
 import { SignInPage } from '../pages/sign-in';
-import type { AppEnv } from './env';
+import type { AppContext } from './env';
 import { csrfToken } from './session';
 import { signInChoices } from './sign-in/methods';
-
-type AppContext = Context<{ Bindings: AppEnv }>;
 
 /** The sign-in page, for `returnTo` after signing in. */
 export function signInPage(

@@ -1,9 +1,8 @@
-import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { randomToken } from '../lib/base64url';
 import { isLoopbackHostname } from '../lib/hosts';
 import { open, sameSecret, seal } from '../lib/keys';
-import type { AppEnv } from './env';
+import type { AppContext, AppEnv } from './env';
 import { isSignedInUser, type SignedInUser, signedInUser } from './props';
 import { isSignInMethodEnabled } from './sign-in/methods';
 
@@ -11,8 +10,6 @@ import { isSignInMethodEnabled } from './sign-in/methods';
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 const SESSION_COOKIE = 'session';
-
-type AppContext = Context<{ Bindings: AppEnv }>;
 
 /**
  * What keeps this request's host from signing sessions, or `null`. A public host needs

@@ -1,24 +1,20 @@
-import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { log } from '../../lib/log';
 import { answerLedgerOf } from '../../mcp/answer-ledger';
 import { ErrorPage } from '../../pages/error';
-import { LinkedPage, LinkPage } from '../../pages/link';
-import type { AppEnv } from '../env';
+import { LinkPage } from '../../pages/link';
+import type { AppContext, AppEnv } from '../env';
 import { grantUserId } from '../grant-user';
 import type { SignedInUser } from '../props';
 import { expiredForm, formOf } from '../responses';
 import { contentSecurityPolicy } from '../security-headers';
 import { csrfToken, isSameSiteForm, readSession } from '../session';
-import { beginStandaloneSignIn, misconfiguredPage } from './flow';
+import { anotherAccount, beginStandaloneSignIn, invalidLink, misconfiguredPage } from './flow';
 import { type LinkTicket, openLinkTicket } from './link-ticket';
-import { keepLinkedAccount } from './linked-accounts';
 import { configuredUpstream, prepareUpstream } from './methods';
 import type { PendingLink } from './pending';
 import type { Provider } from './providers';
-import { ConfigurationProblem, type UpstreamIdentity } from './upstream';
-
-type AppContext = Context<{ Bindings: AppEnv }>;
+import { ConfigurationProblem } from './upstream';
 
 /**
  * Linking an account at a provider to an existing grant: `/link/<provider>?ticket=…`, the page a
@@ -38,28 +34,6 @@ type AppContext = Context<{ Bindings: AppEnv }>;
  * signed in; the linked account is only the key to that provider's API.
  */
 export const linkRoutes = new Hono<{ Bindings: AppEnv }>();
-
-function invalidLink(c: AppContext) {
-  return c.html(
-    <ErrorPage
-      title="This link is not valid"
-      message="It has expired (links last 10 minutes), was already used, or was not made by this server."
-      hint="Go back to your app and call the tool again: it gives you a new link."
-    />,
-    400,
-  );
-}
-
-function anotherAccount(c: AppContext, user: SignedInUser) {
-  return c.html(
-    <ErrorPage
-      title="This link is for another account"
-      message={`You are signed in here as ${user.email || user.name}, and the app that made this link is connected as someone else.`}
-      hint="Sign out, sign in as the account you connected the app with, and open the link again."
-    />,
-    403,
-  );
-}
 
 /** The method, the ticket and the session of a link request, or the page that refuses it. */
 async function checkLink(
@@ -122,24 +96,3 @@ linkRoutes.post('/link/:provider', async (c) => {
   const link: PendingLink = { grantUserId: ticket.grantUserId, grantId: ticket.grantId };
   return beginStandaloneSignIn(c, method, '/', link);
 });
-
-/** The provider's callback of a link: the account's tokens go to the grant. */
-export async function finishLink(
-  c: AppContext,
-  method: Provider,
-  identity: UpstreamIdentity,
-  link: PendingLink,
-): Promise<Response> {
-  const user = await readSession(c);
-  if (!user || (await grantUserId(user.userId)) !== link.grantUserId) {
-    log('warn', 'link_refused', { provider: method.id, reason: 'session changed during the link' });
-    return user ? anotherAccount(c, user) : invalidLink(c);
-  }
-  await keepLinkedAccount(c.env, { userId: link.grantUserId, grantId: link.grantId }, method.id, {
-    subject: identity.subject,
-    tokens: identity.tokens,
-    linkedAt: Math.floor(Date.now() / 1000),
-  });
-  log('info', 'account_linked', { provider: method.id, grantUserId: link.grantUserId });
-  return c.html(<LinkedPage providerName={method.displayName(c.env)} />);
-}

@@ -1,9 +1,6 @@
-import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { open, seal } from '../../lib/keys';
-import type { AppEnv } from '../env';
-
-type AppContext = Context<{ Bindings: AppEnv }>;
+import type { AppContext } from '../env';
 
 /**
  * A sign-in through a provider that is not part of an authorization (the landing page's "Sign
