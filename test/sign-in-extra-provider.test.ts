@@ -14,15 +14,7 @@ import {
 import { Browser } from './support/browser';
 import { FakeOidcProvider } from './support/fake-oidc';
 import { modernCall } from './support/mcp';
-import {
-  authorizePath,
-  consentFormOf,
-  exchangeCode,
-  pkce,
-  redirectOf,
-  refreshWith,
-  registerClient,
-} from './support/oauth';
+import { approveWithProvider, exchangeCode, redirectOf, refreshWith } from './support/oauth';
 import { answerUpstreams } from './support/upstreams';
 import { workerOn } from './support/worker';
 
@@ -142,19 +134,8 @@ afterEach(() => {
 async function authorizeThroughAcme(vars: AppEnv) {
   const fetcher = workerOn(vars);
   const browser = new Browser(undefined, fetcher);
-  const client = await registerClient();
-  const { verifier, challenge } = await pkce();
-  const consent = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=acme`);
-  const html = await consent.text();
-  expect(consent.status, html).toBe(200);
+  const { client, verifier, html, providerUrl: acmeUrl } = await approveWithProvider(browser, 'acme');
   expect(html).toContain('Acme');
-  const approved = await browser.postForm('/authorize', {
-    ...consentFormOf(html),
-    scope: 'mcp',
-    decision: 'approve',
-    sign_in_with: 'acme',
-  });
-  const acmeUrl = new URL(approved.headers.get('Location') ?? '');
   expect(acmeUrl.origin + acmeUrl.pathname).toBe(`${ACME}/authorize`);
   expect(acmeUrl.searchParams.get('redirect_uri')).toBe('http://localhost/signin/acme/callback');
   expect(acmeUrl.searchParams.get('code_challenge_method')).toBe('S256');

@@ -5,14 +5,7 @@ import type { GithubVars } from '../src/auth/sign-in/providers/github';
 import { Browser } from './support/browser';
 import { FakeGithub, type FakeGithubAccount } from './support/fake-github';
 import { modernCall } from './support/mcp';
-import {
-  authorizePath,
-  consentFormOf,
-  exchangeCode,
-  pkce,
-  redirectOf,
-  registerClient,
-} from './support/oauth';
+import { approveWithProvider, exchangeCode, redirectOf } from './support/oauth';
 import { answerUpstreams } from './support/upstreams';
 import { workerOn } from './support/worker';
 
@@ -60,18 +53,7 @@ afterEach(() => {
  */
 async function signInThroughGithub(vars: AppEnv) {
   const browser = new Browser(undefined, workerOn(vars));
-  const client = await registerClient();
-  const { verifier, challenge } = await pkce();
-  const consent = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=github`);
-  const html = await consent.text();
-  expect(consent.status, html).toBe(200);
-  const approved = await browser.postForm('/authorize', {
-    ...consentFormOf(html),
-    scope: 'mcp',
-    decision: 'approve',
-    sign_in_with: 'github',
-  });
-  const githubUrl = new URL(approved.headers.get('Location') ?? '');
+  const { client, verifier, providerUrl: githubUrl } = await approveWithProvider(browser, 'github');
   expect(githubUrl.origin + githubUrl.pathname).toBe(`${GITHUB}/login/oauth/authorize`);
   const state = githubUrl.searchParams.get('state') ?? '';
   const callback = await browser.get(`/signin/github/callback?${new URLSearchParams({ code: 'c', state })}`);

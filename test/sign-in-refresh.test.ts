@@ -9,16 +9,7 @@ import { Browser, send } from './support/browser';
 import { FakeGithub, type FakeGithubAccount } from './support/fake-github';
 import { FakeOidcProvider } from './support/fake-oidc';
 import { tokenStatus } from './support/mcp';
-import {
-  authorizePath,
-  consentFormOf,
-  exchangeCode,
-  pkce,
-  redirectOf,
-  refreshWith,
-  registerClient,
-  type Tokens,
-} from './support/oauth';
+import { approveWithProvider, exchangeCode, redirectOf, refreshWith, type Tokens } from './support/oauth';
 import { answerUpstreams } from './support/upstreams';
 import { workerOn, workerWith } from './support/worker';
 
@@ -193,16 +184,7 @@ describe('a grant made through OIDC: the provider and the allowlist are asked ag
   async function connectThroughIdp(vars = oidcVars()) {
     const fetcher = workerOn(vars);
     const browser = new Browser(undefined, fetcher);
-    const client = await registerClient();
-    const { verifier, challenge } = await pkce();
-    const page = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=oidc`);
-    const approved = await browser.postForm('/authorize', {
-      ...consentFormOf(await page.text()),
-      scope: 'mcp',
-      decision: 'approve',
-      sign_in_with: 'oidc',
-    });
-    const providerUrl = new URL(approved.headers.get('Location') ?? '');
+    const { client, verifier, providerUrl } = await approveWithProvider(browser, 'oidc');
     idp.nonce = providerUrl.searchParams.get('nonce') ?? '';
     const state = providerUrl.searchParams.get('state') ?? '';
     const back = await browser.get(

@@ -256,3 +256,23 @@ export async function accessToken(email = 'ada@example.com', scopes: string[] = 
 
 /** Every scope this server has: the baseline and both notes scopes. */
 export const ALL_SCOPES = ['mcp', 'notes:read', 'notes:write'];
+
+/**
+ * A new client's authorization that signs in with the identity provider `provider`, in `browser`:
+ * the consent page (checked to show), approved with `scope`. Allow sends the browser to the
+ * provider: `providerUrl` is where (its `state`, `nonce`…), for the test to play the provider.
+ */
+export async function approveWithProvider(browser: Browser, provider: string, scope = 'mcp') {
+  const client = await registerClient();
+  const { verifier, challenge } = await pkce();
+  const consent = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=${provider}`);
+  const html = await consent.text();
+  expect(consent.status, html).toBe(200);
+  const approved = await browser.postForm('/authorize', {
+    ...consentFormOf(html),
+    scope,
+    decision: 'approve',
+    sign_in_with: provider,
+  });
+  return { client, verifier, html, approved, providerUrl: new URL(approved.headers.get('Location') ?? '') };
+}

@@ -16,9 +16,14 @@ describe('tool registry', () => {
   );
 
   it('tools that change notes need notes:write; tools that read them need notes:read', () => {
-    for (const tool of tools.filter((candidate) => candidate.name.startsWith('notes_'))) {
+    const notesTools = tools.filter((candidate) => candidate.name.startsWith('notes_'));
+    for (const tool of notesTools.filter((candidate) => candidate.name !== 'notes_access')) {
       expect(tool.scope, tool.name).toBe(tool.annotations.readOnlyHint ? 'notes:read' : 'notes:write');
     }
+    // The one tool only the notes view calls reads no note: it tells the view what the grant allows.
+    const access = notesTools.find((tool) => tool.name === 'notes_access');
+    expect(access?.scope).toBe('mcp');
+    expect(access?._meta).toMatchObject({ ui: { visibility: ['app'] } });
   });
 
   const valid = tools.find((tool) => tool.name === 'add') as ToolDefinition;

@@ -6,8 +6,8 @@ import { Browser, type Fetcher, hiddenField } from '../../support/browser';
 import { FakeGithub } from '../../support/fake-github';
 import { answerOf, type JsonRpcResponse, LEGACY_VERSION, mcpPost, modernRequest } from '../../support/mcp';
 import {
+  approveWithProvider,
   authorizePath,
-  consentFormOf,
   consentPage,
   decide,
   exchangeCode,
@@ -68,16 +68,8 @@ interface App {
 async function githubApp(accessToken = 'gho_signed_in'): Promise<App> {
   github.accessToken = accessToken;
   const browser = new Browser(undefined, worker);
-  const client = await registerClient();
-  const { verifier, challenge } = await pkce();
-  const consent = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=github`);
-  const approved = await browser.postForm('/authorize', {
-    ...consentFormOf(await consent.text()),
-    scope: 'mcp',
-    decision: 'approve',
-    sign_in_with: 'github',
-  });
-  const state = new URL(approved.headers.get('Location') ?? '').searchParams.get('state') ?? '';
+  const { client, verifier, providerUrl } = await approveWithProvider(browser, 'github');
+  const state = providerUrl.searchParams.get('state') ?? '';
   const callback = await browser.get(`/signin/github/callback?${new URLSearchParams({ code: 'c', state })}`);
   const code = redirectOf(callback).searchParams.get('code') ?? '';
   const response = await exchangeCode(client, code, verifier, worker);

@@ -6,8 +6,8 @@ import { Browser, type Fetcher, hiddenField } from '../../support/browser';
 import { FakeOidcProvider } from '../../support/fake-oidc';
 import { answerOf, type JsonRpcResponse, LEGACY_VERSION, mcpPost, modernRequest } from '../../support/mcp';
 import {
+  approveWithProvider,
   authorizePath,
-  consentFormOf,
   consentPage,
   decide,
   exchangeCode,
@@ -64,16 +64,8 @@ function providerSignsIn(browser: Browser, providerUrl: URL): Promise<Response> 
 
 async function oidcApp(): Promise<{ token: string }> {
   const browser = new Browser(undefined, worker);
-  const client = await registerClient();
-  const { verifier, challenge } = await pkce();
-  const consent = await browser.get(`${authorizePath(client, challenge)}&sign_in_with=oidc`);
-  const approved = await browser.postForm('/authorize', {
-    ...consentFormOf(await consent.text()),
-    scope: 'mcp',
-    decision: 'approve',
-    sign_in_with: 'oidc',
-  });
-  const done = await providerSignsIn(browser, new URL(approved.headers.get('Location') ?? ''));
+  const { client, verifier, providerUrl } = await approveWithProvider(browser, 'oidc');
+  const done = await providerSignsIn(browser, providerUrl);
   const code = redirectOf(done).searchParams.get('code') ?? '';
   const tokens = (await (await exchangeCode(client, code, verifier, worker)).json()) as Tokens;
   return { token: tokens.access_token };
