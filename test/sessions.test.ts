@@ -260,6 +260,23 @@ describe('a session’s streams are resumable (2025-11-25)', () => {
   });
 });
 
+describe('scopes in a session', () => {
+  it('a call without its scope gets the step-up challenge (403 insufficient_scope), and nothing is written', async () => {
+    const reader = await app('reader-sessions@example.com', ['mcp', 'notes:read']);
+    const sessionId = await openSession(reader.token, FORM);
+    const refused = await post(
+      reader.token,
+      call(30, 'notes_create', { title: 'No', body: 'no' }),
+      sessionId,
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('WWW-Authenticate')).toContain('error="insufficient_scope"');
+    expect(refused.headers.get('WWW-Authenticate')).toContain('notes:write');
+    const listed = await messagesOf(await post(reader.token, call(31, 'notes_list'), sessionId));
+    expect(listed[0]?.result?.structuredContent).toMatchObject({ total: 0 });
+  });
+});
+
 describe('a session is its grant’s alone', () => {
   it('another user’s token finds no session (404), and the owner’s goes on', async () => {
     const sessionId = await openSession(ada.token, FORM);
