@@ -5,8 +5,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
  * A loopback stand-in for GitHub (Enterprise Server layout: web at `/`, REST API at `/api/v3`),
  * speaking the parts of GitHub's OAuth app flow and user API that the server uses, with their
  * shapes: the authorize page, the token endpoint (errors as 200 with `error`), `/user`,
- * `/user/emails`, `/user/orgs`. GitHub has no offline server; this is what the e2e tests reach
- * through `GITHUB_BASE_URL`. The user "signed in at GitHub" is {@link GithubStandIn.signInAs}.
+ * `/user/emails`, `/user/orgs`; for the GitHub tools `/user/repos` (paginated with GitHub's
+ * `Link` header) and `POST /repos/<owner>/<name>/issues`. A token that is not (or no longer) a
+ * user's is answered 401 "Bad credentials", as GitHub does. GitHub has no offline server; this is
+ * what the e2e tests reach through `GITHUB_BASE_URL`. The user "signed in at GitHub" is
+ * {@link GithubStandIn.signInAs}.
  */
 export interface GithubUser {
   id: number;
@@ -15,6 +18,16 @@ export interface GithubUser {
   emails: Array<{ email: string; primary: boolean; verified: boolean }>;
   /** GitHub answers an organization's id with its login: the id never changes, the login can. */
   orgs: Array<{ id: number; login: string }>;
+  /** The user's repositories (`<login>/<name>`), most recently updated first; none by default. */
+  repositories?: Array<{ name: string; private: boolean }>;
+}
+
+/** An issue opened through the API, with the login of the user whose token opened it. */
+export interface OpenedIssue {
+  repository: string;
+  title: string;
+  body: string;
+  login: string;
 }
 
 export interface GithubStandIn {
@@ -27,6 +40,8 @@ export interface GithubStandIn {
   signInAs: (user: GithubUser) => void;
   /** Revokes every token of a user, as when they remove the app in their GitHub settings. */
   revokeTokensOf: (login: string) => number;
+  /** Every issue opened through the API so far, in order. */
+  issues: () => OpenedIssue[];
   close: () => Promise<void>;
 }
 
@@ -37,6 +52,10 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
   let current: GithubUser | undefined;
   const codes = new Map<string, { user: GithubUser; redirectUri: string; challenge: string | null }>();
   const tokens = new Map<string, GithubUser>();
+  const issues: OpenedIssue[] = [];
+  /** `http://127.0.0.1:PORT`, once listening (the URLs in its answers). */
+  let baseUrl = '';
+  const origin = () => baseUrl;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -111,27 +130,81 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
       json(res, 200, { access_token: token, token_type: 'bearer', scope: 'read:user,user:email,read:org' });
       return;
     }
-    if (req.method === 'GET' && url.pathname.startsWith('/api/v3/')) {
+    if (url.pathname.startsWith('/api/v3/')) {
       const user = userOf(req);
       if (!user) {
         json(res, 401, { message: 'Bad credentials' });
         return;
       }
-      if (url.pathname === '/api/v3/user') {
+      const path = url.pathname.slice('/api/v3/'.length);
+      const repositories = (user.repositories ?? []).map((repo) => ({
+        full_name: `${user.login}/${repo.name}`,
+        private: repo.private,
+        visibility: repo.private ? 'private' : 'public',
+        html_url: `${origin()}/${user.login}/${repo.name}`,
+        description: null,
+      }));
+      if (req.method === 'POST') {
+        const issue = /^repos\/([^/]+)\/([^/]+)\/issues$/.exec(path);
+        // owner/name as GitHub allows them need no decoding.
+        const repository = issue ? `${issue[1]}/${issue[2]}` : '';
+        if (!repositories.some((repo) => repo.full_name === repository)) {
+          json(res, 404, { message: 'Not Found' });
+          return;
+        }
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        let given: { title?: unknown; body?: unknown };
+        try {
+          given = JSON.parse(body);
+        } catch {
+          json(res, 400, { message: 'Problems parsing JSON' });
+          return;
+        }
+        if (typeof given.title !== 'string' || given.title === '') {
+          json(res, 422, { message: 'Validation Failed' });
+          return;
+        }
+        issues.push({
+          repository,
+          title: given.title,
+          body: typeof given.body === 'string' ? given.body : '',
+          login: user.login,
+        });
+        const number = issues.filter((opened) => opened.repository === repository).length;
+        json(res, 201, {
+          number,
+          title: given.title,
+          html_url: `${origin()}/${repository}/issues/${number}`,
+        });
+        return;
+      }
+      if (req.method === 'GET' && path === 'user') {
         const primary = user.emails.find((entry) => entry.primary)?.email ?? null;
         json(res, 200, { id: user.id, login: user.login, name: user.name, email: primary });
         return;
       }
-      if (url.pathname === '/api/v3/user/emails') {
+      if (req.method === 'GET' && path === 'user/emails') {
         json(res, 200, user.emails);
         return;
       }
-      if (url.pathname === '/api/v3/user/orgs') {
+      if (req.method === 'GET' && path === 'user/orgs') {
         json(
           res,
           200,
           user.orgs.map(({ id, login }) => ({ login, id })),
         );
+        return;
+      }
+      if (req.method === 'GET' && path === 'user/repos') {
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30) || 30, 100);
+        const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+        if (page * perPage < repositories.length) {
+          const next = new URL(url.pathname + url.search, origin());
+          next.searchParams.set('page', String(page + 1));
+          res.setHeader('Link', `<${next.href}>; rel="next"`);
+        }
+        json(res, 200, repositories.slice((page - 1) * perPage, page * perPage));
         return;
       }
     }
@@ -140,8 +213,9 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  baseUrl = `http://127.0.0.1:${port}`;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     clientId,
     clientSecret,
     configure: (url) => {
@@ -160,6 +234,7 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
       }
       return revoked;
     },
+    issues: () => [...issues],
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

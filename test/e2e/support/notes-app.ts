@@ -6,7 +6,7 @@ import {
   StreamableHTTPClientTransport,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
-import { type AuthorizeResult, authorizeInBrowser } from './browser.ts';
+import { type AuthorizeResult, authorizeInBrowser, type UpstreamSignIn } from './browser.ts';
 import { type CallbackServer, MemoryOAuthProvider } from './oauth.ts';
 
 /** What the server answered with a 403, as the app's HTTP layer saw it. */
@@ -39,12 +39,18 @@ export class NotesApp {
 
   /**
    * The app's first authorization, asking for `scope` up front (as an app that knows what it
-   * needs does), approved in Chromium by `email`; then it connects.
+   * needs does), approved in Chromium by `email` (or by whoever signs in at `upstream`); then it
+   * connects.
    */
-  async signIn(scope: string, email: string, label: string): Promise<AuthorizeResult> {
+  async signIn(
+    scope: string,
+    email: string,
+    label: string,
+    upstream?: UpstreamSignIn,
+  ): Promise<AuthorizeResult> {
     const result = await auth(this.provider, { serverUrl: new URL(`${this.serverUrl}/mcp`), scope });
     assert.equal(result, 'REDIRECT');
-    const seen = await this.authorizeInBrowser({ email, label });
+    const seen = await this.authorizeInBrowser({ email, label, ...(upstream && { upstream }) });
     await this.connect();
     return seen;
   }
@@ -54,6 +60,7 @@ export class NotesApp {
     email: string;
     label: string;
     uncheck?: string[];
+    upstream?: UpstreamSignIn;
   }): Promise<AuthorizeResult> {
     const url = this.provider.authorizationUrl;
     assert.ok(url, 'the SDK asked to send the user to authorize');

@@ -22,6 +22,11 @@ export interface TestOpenIdProvider {
    * Google issues by default (without `access_type=offline`).
    */
   withoutRefreshTokens: (login: string) => void;
+  /**
+   * From now on, access tokens issued for `login` (at sign-in and at refresh) live `seconds`
+   * instead of the default 30: 1 to see one expire, longer to keep one valid for a whole test.
+   */
+  accessTokenLifetime: (login: string, seconds: number) => void;
   /** Deletes the account `login`, as an administrator who deprovisions a user: its tokens stop working. */
   removeAccount: (login: string) => void;
   close: () => Promise<void>;
@@ -63,6 +68,7 @@ export async function startOpenIdProvider(): Promise<TestOpenIdProvider> {
   const refreshTokens = new Set<string>();
   const withoutRefresh = new Set<string>();
   const removed = new Set<string>();
+  const lifetimes = new Map<string, number>();
   let provider: Provider | undefined;
 
   return {
@@ -90,9 +96,10 @@ export async function startOpenIdProvider(): Promise<TestOpenIdProvider> {
           client.grantTypeAllowed('refresh_token') && !withoutRefresh.has(code.accountId ?? ''),
         // Shorter than the server's 60-second refresh margin: by the time a client refreshes,
         // the provider's access token counts as expired, so every refresh of ours refreshes it.
-        // An hour, as Google's, for the logins that get no refresh token.
+        // An hour, as Google's, for the logins that get no refresh token; or as a test chose.
         ttl: {
-          AccessToken: (_ctx, token) => (withoutRefresh.has(token.accountId ?? '') ? 3600 : 30),
+          AccessToken: (_ctx, token) =>
+            lifetimes.get(token.accountId ?? '') ?? (withoutRefresh.has(token.accountId ?? '') ? 3600 : 30),
           IdToken: 300,
           RefreshToken: 3600,
           Grant: 3600,
@@ -111,6 +118,9 @@ export async function startOpenIdProvider(): Promise<TestOpenIdProvider> {
     refreshGrants: () => refreshes,
     withoutRefreshTokens: (login) => {
       withoutRefresh.add(login);
+    },
+    accessTokenLifetime: (login, seconds) => {
+      lifetimes.set(login, seconds);
     },
     removeAccount: (login) => {
       removed.add(login);
