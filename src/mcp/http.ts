@@ -45,9 +45,8 @@ export type McpBody = { parsed: unknown } | { raw: Request } | { refused: Respon
 export async function readMcpBody(request: Request): Promise<McpBody> {
   const json = /^application\/json\s*(;|$)/i.test(request.headers.get('Content-Type') ?? '');
   if (request.method !== 'POST' || !json) return { raw: request };
-  const bytes = await readBodyWithin(request, MAX_MCP_BODY_BYTES);
-  if (bytes === null) return { refused: bodyTooLarge() };
-  const text = decoder.decode(bytes);
+  const text = await bodyText(request);
+  if (text === null) return { refused: bodyTooLarge() };
   let parsed: unknown;
   try {
     parsed = text === '' ? undefined : JSON.parse(text);
@@ -57,6 +56,22 @@ export async function readMcpBody(request: Request): Promise<McpBody> {
 }
 
 const decoder = new TextDecoder();
+
+/**
+ * The body as text, or null over {@link MAX_MCP_BODY_BYTES}. With a `Content-Length` (what HTTP
+ * clients send) the runtime reads it at once; without one (chunked, HTTP/2) it is read in chunks
+ * and counted, so an endless body is cut off at the limit.
+ */
+async function bodyText(request: Request): Promise<string | null> {
+  const length = request.headers.get('Content-Length');
+  if (length !== null && /^\d+$/.test(length)) {
+    if (Number(length) > MAX_MCP_BODY_BYTES) return null;
+    const text = await request.text();
+    return text.length > MAX_MCP_BODY_BYTES ? null : text;
+  }
+  const bytes = await readBodyWithin(request, MAX_MCP_BODY_BYTES);
+  return bytes === null ? null : decoder.decode(bytes);
+}
 
 /** Answers one MCP request, statelessly, from its body as {@link readMcpBody} read it. */
 export function serveMcpBody(

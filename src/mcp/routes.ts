@@ -109,7 +109,9 @@ async function serveSession(
 
 /** A 2025-era `initialize` that declares one of {@link ANSWERING_CAPABILITIES}. */
 function answersServer(body: unknown): boolean {
-  if (!isInitializeRequest(body)) return false;
+  // The method first: the SDK's schema check is a zod parse, too much for every call.
+  if ((body as { method?: unknown } | null)?.method !== 'initialize' || !isInitializeRequest(body))
+    return false;
   const capabilities = body.params.capabilities as Record<string, unknown>;
   return ANSWERING_CAPABILITIES.some(
     (name) => typeof capabilities[name] === 'object' && capabilities[name] !== null,
