@@ -99,8 +99,24 @@ export function serveMcpMessage(message: unknown, authInfo: AuthInfo, env: Env):
 function bodyTooLarge(): Response {
   const message = `Payload Too Large: the request body must not exceed ${MAX_MCP_BODY_BYTES} bytes.`;
   log('warn', 'mcp_error', { message });
+  return jsonRpcErrorResponse(413, -32000, message);
+}
+
+/** What an unknown, ended or foreign 2025-era session answers (404): the client opens a new one. */
+export const SESSION_NOT_FOUND = 'Session not found. Start a new session with initialize.';
+
+/**
+ * An error of the MCP transport itself, before any request is handled: a JSON-RPC error without
+ * an id, with its HTTP status, never cached.
+ */
+export function jsonRpcErrorResponse(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return Response.json(
-    { jsonrpc: '2.0', id: null, error: { code: -32000, message } },
-    { status: 413, headers: { 'Cache-Control': 'no-store' } },
+    { jsonrpc: '2.0', id: null, error: { code, message } },
+    { status, headers: { 'Cache-Control': 'no-store', ...headers } },
   );
 }

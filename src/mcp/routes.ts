@@ -4,7 +4,13 @@ import type { Props } from '../auth/props';
 import { RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-limit';
 import { durableObjectCall } from '../lib/storage-errors';
 import { authInfoFor, callerFrom } from './caller';
-import { MAX_MCP_BODY_BYTES, readMcpBody, serveMcpBody } from './http';
+import {
+  jsonRpcErrorResponse,
+  MAX_MCP_BODY_BYTES,
+  readMcpBody,
+  SESSION_NOT_FOUND,
+  serveMcpBody,
+} from './http';
 import type { McpSession, SessionRequest } from './session';
 import { type DeliveryResult, type SseSession, sseOwnerOf } from './sse-session';
 
@@ -76,28 +82,16 @@ async function serveSession(
   ctx: OAuthResourceContext<Props>,
   sessionId: string,
 ): Promise<Response> {
-  if (!SESSION_ID.test(sessionId)) {
-    return Response.json(
-      {
-        jsonrpc: '2.0',
-        id: null,
-        error: { code: -32001, message: 'Session not found. Start a new session with initialize.' },
-      },
-      { status: 404, headers: { 'Cache-Control': 'no-store' } },
-    );
-  }
+  if (!SESSION_ID.test(sessionId)) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
   let body: unknown;
   if (request.method === 'POST') {
     const read = await readMcpBody(request);
     if ('refused' in read) return read.refused;
     if ('raw' in read) {
-      return Response.json(
-        {
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: -32700, message: 'Parse error: the body must be JSON with its Content-Length.' },
-        },
-        { status: 400, headers: { 'Cache-Control': 'no-store' } },
+      return jsonRpcErrorResponse(
+        400,
+        -32700,
+        'Parse error: the body must be a JSON-RPC message sent as application/json.',
       );
     }
     body = read.parsed;
@@ -199,14 +193,9 @@ function secondsOf(setting: string | undefined, fallback: number): number {
 
 /** 429 for a user over the MCP request limit: a JSON-RPC error, like every MCP transport error. */
 function rateLimited(): Response {
-  return Response.json(
-    {
-      jsonrpc: '2.0',
-      id: null,
-      error: { code: -32000, message: 'Too many requests from this user. Try again in a minute.' },
-    },
-    { status: 429, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' } },
-  );
+  return jsonRpcErrorResponse(429, -32000, 'Too many requests from this user. Try again in a minute.', {
+    'Retry-After': String(RETRY_AFTER_SECONDS),
+  });
 }
 
 function methodNotAllowed(allow: string): Response {

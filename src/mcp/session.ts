@@ -13,29 +13,25 @@ import {
   type TransportSendOptions,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { grantOfToken } from '../auth/grant-activity';
 import { log } from '../lib/log';
 import { authInfoFor, type McpCaller } from './caller';
+import { jsonRpcErrorResponse, SESSION_NOT_FOUND } from './http';
 import { buildMcpServer } from './server';
+import { type SseOwner, sseOwnerOf } from './sse-session';
 
-/** Whose a session is: one grant (one app of one user) with the scopes its tokens carry. */
-export interface SessionOwner {
-  userId: string;
-  /** The grant's KV key, `grant:<userId>:<grantId>`: a revoked grant's session is gone. */
-  grantKey: string;
+/**
+ * Whose a session is: one grant (one app of one user, as for a legacy SSE session: its user and
+ * the grant's KV key, so a revoked grant's session is gone) with the scopes its tokens carry.
+ */
+export interface SessionOwner extends SseOwner {
   /** The granted scopes, sorted and joined: a token with other scopes opens a new session. */
   scopes: string;
 }
 
 /** The owner a validated token makes, or null for a token that names no grant. */
 export function sessionOwnerOf(caller: McpCaller): SessionOwner | null {
-  const grant = grantOfToken(caller.token);
-  if (!grant) return null;
-  return {
-    userId: caller.props.userId,
-    grantKey: `grant:${grant.userId}:${grant.grantId}`,
-    scopes: [...caller.scopes].sort().join(' '),
-  };
+  const grant = sseOwnerOf(caller);
+  return grant && { ...grant, scopes: [...caller.scopes].sort().join(' ') };
 }
 
 /** What a session keeps in storage, so that it outlives its object's eviction. */
@@ -136,14 +132,16 @@ export class McpSession extends DurableObject<Env> {
     const live = this.#live ?? (await this.#revive(record, caller));
     const lastEventId = request.method === 'GET' ? headerOf(request, 'last-event-id') : undefined;
     if (lastEventId !== undefined && !live.events.knows(lastEventId)) {
-      return jsonRpcError(
+      return jsonRpcErrorResponse(
         400,
+        -32600,
         'Cannot resume from that Last-Event-ID: this session no longer has the events after it. Call again.',
       );
     }
     if (body !== undefined && !this.#answersSentRequests(body)) {
-      return jsonRpcError(
+      return jsonRpcErrorResponse(
         400,
+        -32600,
         'This session sent no request with that id, or it was already answered: nothing to answer.',
       );
     }
@@ -368,12 +366,5 @@ function requestOf(request: SessionRequest): Request {
 
 /** The answer for an unknown, ended or foreign session: the client opens a new one (spec). */
 function notFound(): Response {
-  return jsonRpcError(404, 'Session not found. Start a new session with initialize.');
-}
-
-function jsonRpcError(status: number, message: string): Response {
-  return Response.json(
-    { jsonrpc: '2.0', id: null, error: { code: status === 404 ? -32001 : -32600, message } },
-    { status, headers: { 'Cache-Control': 'no-store' } },
-  );
+  return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
 }
