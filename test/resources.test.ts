@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { Browser, ORIGIN } from './support/browser';
 import { mcpPost, modernRequest, tokenStatus } from './support/mcp';
@@ -125,5 +126,49 @@ describe('resource indicators', () => {
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('Location') ?? '');
     expect(location.searchParams.get('error')).toBe('invalid_target');
+  });
+
+  /**
+   * The audience a token record in KV carries, as the library stored it, is what decides
+   * (src/oauth.ts reads the record once and checks it): edited here to what an older or a
+   * foreign record would hold.
+   */
+  describe('the audience stored with a token', () => {
+    async function withStoredAudience(resource: string, audience: string | string[] | undefined) {
+      const { tokens } = await connect(`stored-${crypto.randomUUID()}@example.com`, { resource });
+      const token = tokens.access_token;
+      const [userId, grantId] = token.split(':');
+      const { keys } = await env.OAUTH_KV.list({ prefix: `token:${userId}:${grantId}:` });
+      expect(keys).toHaveLength(1);
+      const key = keys[0]?.name ?? '';
+      const record = (await env.OAUTH_KV.get(key, { type: 'json' })) as Record<string, unknown>;
+      if (audience === undefined) delete record.audience;
+      else record.audience = audience;
+      await env.OAUTH_KV.put(key, JSON.stringify(record));
+      return token;
+    }
+
+    it('none (a token from before resources) counts as the whole server: accepted on /mcp and /sse', async () => {
+      const token = await withStoredAudience(ORIGIN, undefined);
+      expect(await tokenStatus(token)).toBe(200);
+      expect(await tokenStatus(token, { path: '/sse' })).toBe(200);
+    });
+
+    it('a list accepts where one of its entries would', async () => {
+      const token = await withStoredAudience(`${ORIGIN}/sse`, ['https://elsewhere.example/mcp', `${ORIGIN}/mcp`]);
+      expect(await tokenStatus(token)).toBe(200);
+      expect(await tokenStatus(token, { path: '/sse' })).toBe(401);
+    });
+
+    it.each([
+      ['another host', 'https://elsewhere.example'],
+      ['another path of this origin', `${ORIGIN}/other`],
+      ['the MCP URL with a trailing slash', `${ORIGIN}/mcp/`],
+      ['an empty list', []],
+    ])('%s is refused on every MCP route', async (_name, audience) => {
+      const token = await withStoredAudience(ORIGIN, audience);
+      expect(await tokenStatus(token)).toBe(401);
+      expect(await tokenStatus(token, { path: '/sse' })).toBe(401);
+    });
   });
 });
