@@ -14,6 +14,16 @@ import { parseArgs } from 'node:util';
 import { authorizeWithSession, obtainAccessToken, signIn } from '../test/e2e/support/token.ts';
 import { bundleSize } from './lib/bundle.mjs';
 import { concurrentLoop, fetchPost, httpLoad, median, openSseSession } from './lib/load.mjs';
+import {
+  checkToolsCall,
+  hasResult,
+  isComplete,
+  mcpRequest,
+  PROTOCOL_2025,
+  PROTOCOL_2026,
+  session2025,
+  toolsCall,
+} from './lib/mcp.mjs';
 import { renderTable } from './lib/report.mjs';
 import { benchConfig, busiestThreadMs, cpuMs, ROOT, startWorker } from './lib/server.mjs';
 
@@ -37,8 +47,6 @@ const FLOOR_CONFIG = 'bench/floor/wrangler.jsonc';
 const CONCURRENCY = [1, 8, 32];
 /** Concurrency levels at which the floor Worker is measured too (the targeted ones). */
 const FLOOR_CONCURRENCY = [8, 32];
-const PROTOCOL_2026 = '2026-07-28';
-const PROTOCOL_2025 = '2025-11-25';
 const MAX_REQUESTS_PER_LOAD = 200_000;
 /**
  * Extra `wrangler dev` flags for both Workers. Without them wrangler's Node process prints a line
@@ -102,119 +110,18 @@ function options() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests
-
-const META_2026 = {
-  'io.modelcontextprotocol/protocolVersion': PROTOCOL_2026,
-  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-
-function toolsCall(id, meta) {
-  const params = { name: 'add', arguments: { a: id, b: 1 } };
-  if (meta) params._meta = meta;
-  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
-}
-
-/**
- * Headers and body of one kind of MCP request; the trivial and floor Workers get exactly the
- * same. `session` adds the headers of a 2025-era session (see `session2025`).
- */
-function mcpRequest(era, token, session = {}) {
-  const headers = {
-    'Content-Type': 'application/json',
-    Accept: 'application/json, text/event-stream',
-    ...session,
-  };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (era === PROTOCOL_2026) {
-    Object.assign(headers, {
-      'MCP-Protocol-Version': PROTOCOL_2026,
-      'Mcp-Method': 'tools/call',
-      'Mcp-Name': 'add',
-    });
-    return { headers, body: (id) => toolsCall(id, META_2026) };
-  }
-  headers['MCP-Protocol-Version'] = PROTOCOL_2025;
-  return { headers, body: (id) => toolsCall(id) };
-}
-
-/**
- * The headers a 2025-era client sends on every call: none when the server answers a call
- * without `initialize` (stateless), else, when it asks for a session (a 400 or 404 without a
- * result), an `initialize` and `notifications/initialized` first and the `Mcp-Session-Id` it
- * returned, as a 2025-era client does.
- */
-async function session2025(ours, token) {
-  const probe = mcpRequest(PROTOCOL_2025, token);
-  const answer = await fetch(`${ours.origin}/mcp`, {
-    method: 'POST',
-    headers: probe.headers,
-    body: probe.body(1),
-  });
-  const text = await answer.text();
-  if (answer.status === 200 && text.includes('"result"')) return {};
-  if (answer.status !== 400 && answer.status !== 404) {
-    throw new Error(`2025-era tools/call without a session: HTTP ${answer.status}:\n${text}`);
-  }
-  const init = await fetch(`${ours.origin}/mcp`, {
-    method: 'POST',
-    headers: probe.headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: PROTOCOL_2025,
-        capabilities: {},
-        clientInfo: { name: 'bench', version: '1' },
-      },
-    }),
-  });
-  const initText = await init.text();
-  const sessionId = init.headers.get('Mcp-Session-Id');
-  if (init.status !== 200 || !sessionId) {
-    throw new Error(`2025-era initialize: HTTP ${init.status}, session ${sessionId}:\n${initText}`);
-  }
-  const session = { 'Mcp-Session-Id': sessionId };
-  const initialized = await fetch(`${ours.origin}/mcp`, {
-    method: 'POST',
-    headers: { ...probe.headers, ...session },
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-  });
-  await initialized.arrayBuffer();
-  if (initialized.status >= 300)
-    throw new Error(`2025-era notifications/initialized: HTTP ${initialized.status}`);
-  return session;
-}
+// Requests (bench/lib/mcp.mjs)
 
 /** Checks once, before any load, that each kind of request gets the answer we expect. */
 async function checkRequests(ours, trivial, token, session) {
-  const r2026 = mcpRequest(PROTOCOL_2026, token);
-  const a = await fetch(`${ours.origin}/mcp`, {
-    method: 'POST',
-    headers: r2026.headers,
-    body: r2026.body(1),
-  });
-  const aText = await a.text();
-  if (a.status !== 200 || !aText.includes('"resultType":"complete"') || !aText.includes('"sum":2')) {
-    throw new Error(`2026-07-28 tools/call: HTTP ${a.status}, expected resultType "complete":\n${aText}`);
-  }
-  const r2025 = mcpRequest(PROTOCOL_2025, token, session);
-  const b = await fetch(`${ours.origin}/mcp`, {
-    method: 'POST',
-    headers: r2025.headers,
-    body: r2025.body(2),
-  });
-  const bText = await b.text();
-  if (b.status !== 200 || !bText.includes('"result"') || !bText.includes('"sum":3')) {
-    throw new Error(`2025-era tools/call: HTTP ${b.status}, expected a result:\n${bText}`);
-  }
+  await checkToolsCall(ours.origin, PROTOCOL_2026, token, {}, 1);
+  await checkToolsCall(ours.origin, PROTOCOL_2025, token, session, 2);
   const c = await fetch(`${ours.origin}/mcp`, { method: 'POST', headers: mcpRequest(PROTOCOL_2025).headers });
   await c.arrayBuffer();
   if (c.status !== 401 || !c.headers.get('WWW-Authenticate')) {
     throw new Error(`POST /mcp without a token: HTTP ${c.status}, expected 401 with WWW-Authenticate`);
   }
+  const r2026 = mcpRequest(PROTOCOL_2026, token);
   const d = await fetch(`${trivial.origin}/mcp`, {
     method: 'POST',
     headers: r2026.headers,
@@ -225,9 +132,6 @@ async function checkRequests(ours, trivial, token, session) {
     throw new Error(`trivial Worker: HTTP ${d.status}: ${dText}`);
   }
 }
-
-const hasResult = (body) => body.includes('"result"');
-const isComplete = (body) => body.includes('"resultType":"complete"');
 
 // ---------------------------------------------------------------------------------------------
 // Measurements
@@ -788,7 +692,7 @@ async function main() {
     const { accessToken: token } = await obtainAccessToken(ours.origin, {
       email: `bench-r${round}@bench.example`,
     });
-    const session = await session2025(ours, token);
+    const session = await session2025(ours.origin, token);
     if (session['Mcp-Session-Id'])
       log('  2025 era: the server asked for a session; calls carry its Mcp-Session-Id');
     await checkRequests(ours, trivial, token, session);

@@ -1,6 +1,8 @@
 // `npm run bench -- --quick` as a smoke test of the harness (issue 15): it runs to the end and
 // prints every target row with pass or FAIL. It asserts no figure: timing is not a test, and a
 // quick run on a shared machine is too short to judge one (a FAIL row does not fail this test).
+// `npm run profile` with a few requests: it prints the table of parts and writes its files; no
+// time or share is asserted either.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,9 +37,9 @@ interface Run {
   stderr: string;
 }
 
-function bench(args: string[], timeoutMs: number): Promise<Run> {
+function bench(args: string[], timeoutMs: number, script = 'bench/run.mjs'): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/run.mjs', ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: ROOT,
       env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +52,7 @@ function bench(args: string[], timeoutMs: number): Promise<Run> {
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    // The bench stops its own wrangler processes on SIGTERM.
+    // The bench and the profile stop their own wrangler processes on SIGTERM.
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.on('error', reject);
     child.on('close', (status) => {
@@ -93,5 +95,63 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
       'exactly the target rows carry a target',
     );
     for (const row of judged) assert.equal(typeof row.pass, 'boolean', row.figure);
+  });
+});
+
+/** The rows of `npm run profile`'s table that every run prints, whatever their figures. */
+const PROFILE_ROWS = [
+  '@cloudflare/workers-oauth-provider',
+  '@modelcontextprotocol/*',
+  'zod',
+  'hono',
+  'oauth4webapi',
+  'ours (src/)',
+  'rate-limit binding (local)',
+  "wrangler's middleware",
+  '(program)',
+  '(garbage collector)',
+  'native/unattributed',
+  'busy time (all but idle)',
+];
+
+describe('npm run profile (smoke test)', { timeout: 5 * 60_000 }, () => {
+  const results = mkdtempSync(join(tmpdir(), 'profile-smoke-'));
+  after(() => rmSync(results, { recursive: true, force: true }));
+
+  test('a bad option is refused before any server starts', async () => {
+    const run = await bench(['--era', '2024'], 60_000, 'bench/profile.mjs');
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /--era must be 2026 or 2025/);
+  });
+
+  test('profiles a few calls: the table of parts, our files, the .cpuprofile and the JSON', async () => {
+    const json = join(results, 'grouping.json');
+    const args = ['--requests', '150', '--warmup', '30', '--results', results, '--json', json];
+    const run = await bench(args, 4 * 60_000, 'bench/profile.mjs');
+    assert.equal(run.status, 0, `profile exited ${run.status}:\n${run.stderr.slice(-4000)}`);
+    // | part | self time | of which native | share of busy time | per request |
+    const table = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('| '))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    for (const part of PROFILE_ROWS) {
+      const row = table.find((cells) => cells[1] === part);
+      assert.ok(row, `row "${part}" in the table:\n${run.stdout}`);
+      assert.match(row[4] ?? '', /%$/, `row "${part}" has a share: ${row.join(' | ')}`);
+    }
+    assert.ok(
+      table.some((cells) => cells[1]?.startsWith('src/')),
+      `our files under "ours (src/)":\n${run.stdout}`,
+    );
+    const profiles = readdirSync(results).filter((name) => name.endsWith('.cpuprofile'));
+    assert.equal(profiles.length, 1, 'one .cpuprofile');
+    const profile = JSON.parse(readFileSync(join(results, profiles[0] ?? ''), 'utf8'));
+    assert.ok(Array.isArray(profile.nodes) && profile.samples.length > 0, 'a CPU profile with samples');
+    const grouping = JSON.parse(readFileSync(json, 'utf8'));
+    assert.ok(grouping.load.requests > 0, 'requests answered');
+    assert.ok(
+      Object.keys(grouping.ours).every((file) => file.startsWith('src/')),
+      'our files by path',
+    );
   });
 });
