@@ -5,6 +5,7 @@ import {
   OAuthResourceServer,
   type OAuthResourceTokenValidator,
 } from '@cloudflare/workers-oauth-provider';
+import { readAccessToken } from './auth/access-token';
 import { recordingGrantUse } from './auth/grant-activity';
 import type { Props } from './auth/props';
 import { checkRegistration } from './auth/registration';
@@ -133,12 +134,12 @@ function validatorFor(
 ): (env: Env) => OAuthResourceTokenValidator<Props> {
   return (env) => async (resource, token) => {
     try {
-      // One read of the token and one decryption of its props, whichever resource it names: the
-      // library's `validateToken` does both once per resource asked, so a token for the whole
-      // server paid twice on /mcp (docs/performance.md). Its audience is then checked here, by
-      // the same rule, on what the library stored: the configured resource it was issued for, or
-      // none for a token from before resources (the library's `legacyGrantResource`, the origin).
-      const summary = await authorizationServer.getOAuthApi(env).unwrapToken<Props>(token);
+      // One read of the token, whichever resource it names (src/auth/access-token.ts): the
+      // library's `validateToken` reads and decrypts once per resource asked, so a token for the
+      // whole server paid twice on /mcp (docs/performance.md). Its audience is then checked here,
+      // by the library's rule, on what the library stored: the configured resource it was issued
+      // for, or none for a token from before resources (`legacyGrantResource`, the origin).
+      const summary = await readAccessToken(authorizationServer, env, token);
       if (!summary) return null;
       const audiences = summary.audience === undefined ? [resources.server] : [summary.audience].flat();
       if (!audiences.some((audience) => audience === resource || audience === resources.server)) return null;
