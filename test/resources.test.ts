@@ -155,7 +155,10 @@ describe('resource indicators', () => {
     });
 
     it('a list accepts where one of its entries would', async () => {
-      const token = await withStoredAudience(`${ORIGIN}/sse`, ['https://elsewhere.example/mcp', `${ORIGIN}/mcp`]);
+      const token = await withStoredAudience(`${ORIGIN}/sse`, [
+        'https://elsewhere.example/mcp',
+        `${ORIGIN}/mcp`,
+      ]);
       expect(await tokenStatus(token)).toBe(200);
       expect(await tokenStatus(token, { path: '/sse' })).toBe(401);
     });
