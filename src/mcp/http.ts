@@ -7,11 +7,11 @@ import { buildMcpServer } from './server';
 export const MAX_MCP_BODY_BYTES = 1_048_576;
 
 /**
- * The bindings of the request each AuthInfo belongs to: the SDK hands the server factory only the
- * request and its AuthInfo, so the bindings ride along with the AuthInfo (a new object per request,
- * src/mcp/caller.ts) instead of coming from a global.
+ * What the server factory needs of the request each AuthInfo belongs to: the SDK hands it only the
+ * request and its AuthInfo, so the bindings (and the tool a `tools/call` names) ride along with the
+ * AuthInfo (a new object per request, src/mcp/caller.ts) instead of coming from a global.
  */
-const bindingsOf = new WeakMap<AuthInfo, Env>();
+const requestOf = new WeakMap<AuthInfo, { env: Env; calledTool?: string }>();
 
 /**
  * The Streamable HTTP handler behind `POST /mcp`, `POST /sse` and every SSE message: MCP
@@ -21,9 +21,9 @@ const bindingsOf = new WeakMap<AuthInfo, Env>();
  */
 const handler = createMcpHandler(
   ({ authInfo }) => {
-    const env = authInfo && bindingsOf.get(authInfo);
-    if (!env) throw new Error('MCP request without its bindings');
-    return buildMcpServer(authInfo, env);
+    const request = authInfo && requestOf.get(authInfo);
+    if (!request) throw new Error('MCP request without its bindings');
+    return buildMcpServer(authInfo, request.env, { calledTool: request.calledTool });
   },
   {
     legacy: 'stateless',
@@ -81,8 +81,11 @@ export function serveMcpBody(
   env: Env,
 ): Promise<Response> {
   if ('refused' in body) return Promise.resolve(body.refused);
-  bindingsOf.set(authInfo, env);
-  if ('raw' in body) return handler.fetch(body.raw, { authInfo });
+  if ('raw' in body) {
+    requestOf.set(authInfo, { env });
+    return handler.fetch(body.raw, { authInfo });
+  }
+  requestOf.set(authInfo, { env, calledTool: calledToolOf(body.parsed) });
   return handler.fetch(request, { authInfo, parsedBody: body.parsed });
 }
 
@@ -92,8 +95,19 @@ export function serveMcpMessage(message: unknown, authInfo: AuthInfo, env: Env):
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
   });
-  bindingsOf.set(authInfo, env);
+  requestOf.set(authInfo, { env, calledTool: calledToolOf(message) });
   return handler.fetch(request, { authInfo, parsedBody: message });
+}
+
+/**
+ * The tool a message calls, when it is one `tools/call` request: the server built for it needs
+ * only that tool (src/mcp/server.ts). A batch or any other message: none.
+ */
+function calledToolOf(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+  if (method !== 'tools/call' || typeof params?.name !== 'string') return undefined;
+  return params.name;
 }
 
 function bodyTooLarge(): Response {

@@ -7,7 +7,7 @@ import type { Caller, Connection, ProgressUpdate, ToolDefinition } from '../tool
 import { standardSchemaOf } from '../tools/support/schema';
 import { accountNeed } from '../tools/support/upstream';
 import { type AskedCall, Asking } from './asking';
-import type { Feature, Registration, ServerBuild } from './feature';
+import { type Feature, type Registration, type ServerBuild, toolsOf } from './feature';
 import { iconsAt, SERVER_ICONS } from './icons';
 import { type StateHolder, verifyRequestState } from './request-state';
 import { scopeChallenge } from './scope-challenge';
@@ -36,6 +36,12 @@ export interface BuildOptions {
    * not there needs `registerTaskTool` (src/mcp/tasks/jobs.ts) too.
    */
   features?: readonly Feature[];
+  /**
+   * The request is a `tools/call` of this tool: when a feature has a tool of that name, only it is
+   * registered (no other tool, resource or prompt), since nothing else can serve the call; the
+   * answer is the same. An unknown name builds the whole server, so its error is the SDK's own.
+   */
+  calledTool?: string;
 }
 
 /**
@@ -46,7 +52,7 @@ export interface BuildOptions {
 export function buildMcpServer(
   authInfo: AuthInfo | undefined,
   env: Env,
-  { features = registry }: BuildOptions = {},
+  { features = registry, calledTool }: BuildOptions = {},
 ): McpServer {
   const user = userFrom(authInfo);
   const origin = originOf(authInfo);
@@ -131,6 +137,13 @@ export function buildMcpServer(
     );
   };
   const build: ServerBuild = { caller, registerTool, asking };
+  const only =
+    calledTool !== undefined ? toolsOf(features).find((tool) => tool.name === calledTool) : undefined;
+  if (only) {
+    registerTool(only);
+    tasks.attach();
+    return server;
+  }
   for (const feature of features) {
     for (const tool of feature.tools) registerTool(tool);
     for (const register of feature.resources ?? []) register(server, build);
