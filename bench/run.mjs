@@ -7,15 +7,28 @@
  * 2 with `--strict` when a target was missed. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { authorizeWithSession, obtainAccessToken, signIn } from '../test/e2e/support/token.ts';
+import {
+  authorizeWithSession,
+  obtainAccessToken,
+  registerClient,
+  signIn,
+} from '../test/e2e/support/token.ts';
 import { bundleSize } from './lib/bundle.mjs';
 import { concurrentLoop, fetchPost, httpLoad, median, openSseSession } from './lib/load.mjs';
 import {
-  checkToolsCall,
   hasResult,
   isComplete,
   mcpRequest,
@@ -24,14 +37,17 @@ import {
   session2025,
   toolsCall,
 } from './lib/mcp.mjs';
-import { renderTable } from './lib/report.mjs';
-import { benchConfig, busiestThreadMs, cpuMs, ROOT, startWorker } from './lib/server.mjs';
+import { formatNumber, renderTable } from './lib/report.mjs';
+import { benchConfig, busiestThreadMs, cpuMs, ROOT, startWorker, wranglerEnv } from './lib/server.mjs';
 
 const HELP = `Usage: npm run bench [-- options]
 
   --quick          a short run: 1 round, short loads, fewer OAuth samples
   --rounds N       rounds of interleaved measurements (default 3; 1 with --quick)
   --seconds S      length of each measured load in seconds (default 4; 1.5 with --quick)
+  --baseline REV   also measure our Worker as it is at the git revision REV (a temporary
+                   worktree), side by side with ours: rows "ours vs baseline"
+  --users N        signed-in users whose tokens each load rotates over (default 64; 1 to 256)
   --strict         exit with status 2 when a target is missed (not with --quick: a quick run
                    is a smoke test of the harness, too short to judge a target)
   --results DIR    where to write the JSON (default bench/results)
@@ -78,6 +94,8 @@ function options() {
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
+      users: { type: 'string' },
+      baseline: { type: 'string' },
       strict: { type: 'boolean', default: false },
       results: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -90,10 +108,13 @@ function options() {
   const quick = values.quick;
   const rounds = values.rounds === undefined ? (quick ? 1 : 3) : Number(values.rounds);
   const seconds = values.seconds === undefined ? (quick ? 1.5 : 4) : Number(values.seconds);
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds must be 1 to 20');
-  if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be more than 0 and at most 60');
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
+    throw new UsageError('--rounds must be 1 to 20');
+  const users = values.users === undefined ? 64 : Number(values.users);
+  if (!(seconds > 0 && seconds <= 60)) throw new UsageError('--seconds must be more than 0 and at most 60');
+  if (!Number.isInteger(users) || users < 1 || users > 256) throw new UsageError('--users must be 1 to 256');
   if (quick && values.strict) {
-    throw new Error('--strict judges full runs only: a --quick run is a smoke test, too short to judge');
+    throw new UsageError('--strict judges full runs only: a --quick run is a smoke test, too short to judge');
   }
   return {
     quick,
@@ -101,6 +122,8 @@ function options() {
     resultsDir: values.results,
     rounds,
     seconds,
+    users,
+    baseline: values.baseline,
     warmupSeconds: quick ? 0.4 : 1,
     oauthRuns: quick ? 8 : 25,
     earlierGrants: quick ? 50 : 200,
@@ -110,18 +133,123 @@ function options() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests (bench/lib/mcp.mjs)
+// Requests (the requests themselves: bench/lib/mcp.mjs)
 
-/** Checks once, before any load, that each kind of request gets the answer we expect. */
-async function checkRequests(ours, trivial, token, session) {
-  await checkToolsCall(ours.origin, PROTOCOL_2026, token, {}, 1);
-  await checkToolsCall(ours.origin, PROTOCOL_2025, token, session, 2);
+/**
+ * Runs `task(item)` for every item, `parallel` at a time, in order of the items; the results in
+ * the same order.
+ */
+async function inParallel(items, parallel, task) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  return results;
+}
+
+/**
+ * `count` signed-in users of one app: one client registered, then for each user the demo sign-in
+ * and that client's authorization (consent, approve, token), 4 users at a time. Returns
+ * `[{ token }]`, one per user, and how long it took.
+ */
+async function signInUsers(worker, count) {
+  const started = performance.now();
+  const clientId = await registerClient(worker.origin, { clientName: 'bench app' });
+  const users = await inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    4,
+    async (i) => {
+      const { accessToken } = await obtainAccessToken(worker.origin, {
+        email: `bench-user-${i}@bench.example`,
+        clientId,
+      });
+      return { token: accessToken, session: {} };
+    },
+  );
+  return { users, clientId, ms: performance.now() - started };
+}
+
+/**
+ * Headers of the request with JSON-RPC id `id` in a load: the users take turns (id modulo their
+ * number), each with their token and, in the 2025 era, their session's headers if any.
+ */
+function rotation(users, era) {
+  return (id) => {
+    const user = users[id % users.length];
+    return era === PROTOCOL_2025
+      ? { Authorization: `Bearer ${user.token}`, ...user.session }
+      : { Authorization: `Bearer ${user.token}` };
+  };
+}
+
+/**
+ * The headers a 2025-era client sends on every call: none when the server answers a call
+ * without `initialize` (stateless), else, when it asks for a session (a 400 or 404 without a
+ * result), an `initialize` and `notifications/initialized` first and the `Mcp-Session-Id` it
+ * returned, as a 2025-era client does: the first user's call asks, and if a session is needed
+ * every user opens one (`user.session`). Returns whether sessions are used.
+ */
+async function sessions2025(worker, users) {
+  const probe = mcpRequest(PROTOCOL_2025, users[0].token);
+  const answer = await fetch(`${worker.origin}/mcp`, {
+    method: 'POST',
+    headers: probe.headers,
+    body: probe.body(1),
+  });
+  const text = await answer.text();
+  if (answer.status === 200 && text.includes('"result"')) return false;
+  if (answer.status !== 400 && answer.status !== 404) {
+    throw new Error(`2025-era tools/call without a session: HTTP ${answer.status}:\n${text}`);
+  }
+  await inParallel(users, 4, async (user) => {
+    user.session = await session2025(worker.origin, user.token);
+  });
+  return true;
+}
+
+/**
+ * Checks once, before any load, that each kind of request gets the answer we expect from
+ * `ours` (our Worker or the baseline), every user's token included, and from the trivial Worker.
+ */
+async function checkRequests(ours, trivial, users) {
+  const { token, session } = users[0];
+  for (const [i, user] of users.entries()) {
+    const r2026 = mcpRequest(PROTOCOL_2026, user.token);
+    const a = await fetch(`${ours.origin}/mcp`, {
+      method: 'POST',
+      headers: r2026.headers,
+      body: r2026.body(1),
+    });
+    const aText = await a.text();
+    if (a.status !== 200 || !aText.includes('"resultType":"complete"') || !aText.includes('"sum":2')) {
+      throw new Error(
+        `${ours.name}: 2026-07-28 tools/call of user ${i}: HTTP ${a.status}, expected resultType "complete":\n${aText}`,
+      );
+    }
+  }
+  const r2026 = mcpRequest(PROTOCOL_2026, token);
+  const r2025 = mcpRequest(PROTOCOL_2025, token, session);
+  const b = await fetch(`${ours.origin}/mcp`, {
+    method: 'POST',
+    headers: r2025.headers,
+    body: r2025.body(2),
+  });
+  const bText = await b.text();
+  if (b.status !== 200 || !bText.includes('"result"') || !bText.includes('"sum":3')) {
+    throw new Error(`${ours.name}: 2025-era tools/call: HTTP ${b.status}, expected a result:\n${bText}`);
+  }
   const c = await fetch(`${ours.origin}/mcp`, { method: 'POST', headers: mcpRequest(PROTOCOL_2025).headers });
   await c.arrayBuffer();
   if (c.status !== 401 || !c.headers.get('WWW-Authenticate')) {
-    throw new Error(`POST /mcp without a token: HTTP ${c.status}, expected 401 with WWW-Authenticate`);
+    throw new Error(
+      `${ours.name}: POST /mcp without a token: HTTP ${c.status}, expected 401 with WWW-Authenticate`,
+    );
   }
-  const r2026 = mcpRequest(PROTOCOL_2026, token);
   const d = await fetch(`${trivial.origin}/mcp`, {
     method: 'POST',
     headers: r2026.headers,
@@ -157,27 +285,75 @@ async function measuredLoad(opts, worker, load) {
   return { ...result, cpuMsPerRequest: perRequest(cpu), threadCpuMsPerRequest: perRequest(thread) };
 }
 
-async function mcpLoads(opts, trivial, floor, ours, token, session, log) {
+/**
+ * tools/call on /mcp, both eras, at each concurrency: trivial, then ours (and with `--baseline`
+ * the baseline and ours, in an order that alternates from one load to the next and from one
+ * round to the next), then the floor where it is measured. Every load rotates over the signed-in
+ * users' tokens; the trivial and floor Workers get ours' (they ignore them).
+ */
+async function mcpLoads(opts, round, workers, users, log) {
+  const { trivial, floor, ours, baseline } = workers;
   const results = {};
+  let alternation = round;
   for (const era of [PROTOCOL_2026, PROTOCOL_2025]) {
-    const request = mcpRequest(era, token, era === PROTOCOL_2025 ? session : {});
+    const request = mcpRequest(era);
+    const verifyOurs = era === PROTOCOL_2026 ? isComplete : hasResult;
     for (const connections of CONCURRENCY) {
       const key = `mcp ${era === PROTOCOL_2026 ? '2026' : '2025'} c=${connections}`;
       const base = { path: '/mcp', headers: request.headers, body: request.body, connections };
-      const t = await measuredLoad(opts, trivial, { ...base, origin: trivial.origin, verify: hasResult });
-      const o = await measuredLoad(opts, ours, {
+      const ourUsers = rotation(users.ours, era);
+      const t = await measuredLoad(opts, trivial, {
         ...base,
-        origin: ours.origin,
-        verify: era === PROTOCOL_2026 ? isComplete : hasResult,
+        origin: trivial.origin,
+        verify: hasResult,
+        headersFor: ourUsers,
       });
+      const measureOurs = () =>
+        measuredLoad(opts, ours, { ...base, origin: ours.origin, verify: verifyOurs, headersFor: ourUsers });
+      let o;
+      let b;
+      let order;
+      if (baseline && FLOOR_CONCURRENCY.includes(connections)) {
+        const measureBaseline = () =>
+          measuredLoad(opts, baseline, {
+            ...base,
+            origin: baseline.origin,
+            verify: verifyOurs,
+            headersFor: rotation(users.baseline, era),
+          });
+        alternation += 1;
+        if (alternation % 2 === 0) {
+          order = ['baseline', 'ours'];
+          b = await measureBaseline();
+          o = await measureOurs();
+        } else {
+          order = ['ours', 'baseline'];
+          o = await measureOurs();
+          b = await measureBaseline();
+        }
+      } else o = await measureOurs();
       results[key] = { trivial: t, ours: o };
       log(
         `  ${key}: ours ${o.throughput.toFixed(0)} req/s p50 ${o.p50.toFixed(2)} ms` +
           ` | trivial ${t.throughput.toFixed(0)} req/s p50 ${t.p50.toFixed(2)} ms` +
           (o.failures || t.failures ? ` | failures ours ${o.failures}, trivial ${t.failures}` : ''),
       );
+      if (b) {
+        results[key].baseline = b;
+        results[key].order = order;
+        log(
+          `  ${key}: baseline ${b.throughput.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms` +
+            ` (measured ${order[0] === 'baseline' ? 'before' : 'after'} ours)` +
+            (b.failures ? ` | failures ${b.failures}` : ''),
+        );
+      }
       if (FLOOR_CONCURRENCY.includes(connections)) {
-        const f = await measuredLoad(opts, floor, { ...base, origin: floor.origin, verify: hasResult });
+        const f = await measuredLoad(opts, floor, {
+          ...base,
+          origin: floor.origin,
+          verify: hasResult,
+          headersFor: ourUsers,
+        });
         results[key].floor = f;
         log(`  ${key}: floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms`);
       }
@@ -229,8 +405,9 @@ async function sseLoads(opts, trivial, ours, token, log) {
  * Memory: RSS of each Worker's workerd before and after a fixed number of 2026-07-28 tools/call
  * requests at concurrency 8 (after a warm-up of a quarter as many), and the growth per request.
  */
-async function memoryPhase(opts, trivial, floor, ours, token) {
-  const request = mcpRequest(PROTOCOL_2026, token);
+async function memoryPhase(opts, trivial, floor, ours, users) {
+  const request = mcpRequest(PROTOCOL_2026);
+  const headersFor = rotation(users, PROTOCOL_2026);
   const results = {};
   for (const worker of [trivial, floor, ours]) {
     const load = {
@@ -238,6 +415,7 @@ async function memoryPhase(opts, trivial, floor, ours, token) {
       path: '/mcp',
       headers: request.headers,
       body: request.body,
+      headersFor,
       connections: 8,
       seconds: 120,
       verify: worker === ours ? isComplete : hasResult,
@@ -263,9 +441,10 @@ async function memoryPhase(opts, trivial, floor, ours, token) {
  * OAuth flow time: register → consent page → approve → token (four requests) for a user who is
  * already signed in, against four sequential POSTs to the trivial Worker, interleaved run by run.
  * With 0 earlier grants (a new user for each run; the sign-in is not timed) and with 200 earlier
- * grants of one user (made by 200 untimed flows with distinct clients).
+ * grants of one user (made by 200 untimed flows with distinct clients). With `baseline`, its flow
+ * with 0 earlier grants too, alternating with ours run by run.
  */
-async function oauthPhase(opts, trivial, ours, round, log) {
+async function oauthPhase(opts, trivial, ours, baseline, round, log) {
   const request = mcpRequest(PROTOCOL_2025, 'trivial-token');
   const fourTrivial = async () => {
     const t0 = performance.now();
@@ -280,23 +459,33 @@ async function oauthPhase(opts, trivial, ours, round, log) {
     }
     return performance.now() - t0;
   };
-  const timedFlow = async (jar) => {
+  const timedFlow = async (jar, worker = ours) => {
     const t0 = performance.now();
-    await authorizeWithSession(ours.origin, jar, { clientName: 'bench flow' });
+    await authorizeWithSession(worker.origin, jar, { clientName: 'bench flow' });
     return performance.now() - t0;
   };
   const runId = Date.now().toString(36);
+  /** A new user's flow: the sign-in (not timed), then the timed flow. */
+  const freshFlow = async (worker, i) =>
+    timedFlow(await signIn(worker.origin, `fresh-${runId}-r${round}-${i}@bench.example`), worker);
 
-  // Warm-up of both paths (not timed).
+  // Warm-up of every path (not timed).
   await fourTrivial();
   await timedFlow(await signIn(ours.origin, `warmup-${runId}-r${round}@bench.example`));
+  if (baseline) await freshFlow(baseline, 'warmup');
 
   const trivial0 = [];
   const flow0 = [];
+  const baseline0 = [];
   for (let i = 0; i < opts.oauthRuns; i++) {
     trivial0.push(await fourTrivial());
-    const jar = await signIn(ours.origin, `fresh-${runId}-r${round}-${i}@bench.example`);
-    flow0.push(await timedFlow(jar));
+    if (baseline && (round + i) % 2 === 1) {
+      baseline0.push(await freshFlow(baseline, i));
+      flow0.push(await freshFlow(ours, i));
+    } else {
+      flow0.push(await freshFlow(ours, i));
+      if (baseline) baseline0.push(await freshFlow(baseline, i));
+    }
   }
 
   const jar = await signIn(ours.origin, `many-${runId}-r${round}@bench.example`);
@@ -320,9 +509,17 @@ async function oauthPhase(opts, trivial, ours, round, log) {
   return {
     trivial0: median(trivial0),
     flow0: median(flow0),
+    ...(baseline ? { baseline0: median(baseline0) } : {}),
     trivial200: median(trivial200),
     flow200: median(flow200),
-    samples: { trivial0, flow0, trivial200, flow200, grantBuildMs: buildMs },
+    samples: {
+      trivial0,
+      flow0,
+      ...(baseline ? { baseline0 } : {}),
+      trivial200,
+      flow200,
+      grantBuildMs: buildMs,
+    },
   };
 }
 
@@ -542,6 +739,82 @@ function summaryRows(result) {
     trivial: median(rounds.map((r) => mem(r).trivial.growthPerRequest)),
     ratio: floorGrowth.ratio,
   });
+  if (result.baseline) rows.push(...baselineRows(result));
+  return rows;
+}
+
+/**
+ * `--baseline`: ours against our Worker at another commit, measured side by side in the same
+ * rounds. Ratios are ours / baseline (thread CPU: ours − baseline in ms). No targets: these rows
+ * say whether a change moved a figure.
+ */
+function baselineRows(result) {
+  const rows = [];
+  const rounds = result.rounds;
+  const vs = (label) => `  ours vs baseline: ${label}`;
+  const eraLabel = { 2026: '2026-07-28', 2025: '2025-era' };
+  for (const era of ['2026', '2025']) {
+    for (const c of FLOOR_CONCURRENCY) {
+      const load = (round) => round.mcp[`mcp ${era} c=${c}`];
+      const label = `${eraLabel[era]} c=${c}`;
+      const tp = across(rounds, (r) => ({
+        ours: load(r).ours.throughput,
+        trivial: load(r).baseline.throughput,
+      }));
+      rows.push({
+        figure: vs(`${label} throughput`),
+        unit: 'req/s',
+        ...tp,
+        trivialLabel: `${formatNumber(tp.trivial, 'req/s')} (baseline)`,
+      });
+      const p50 = across(rounds, (r) => ({ ours: load(r).ours.p50, trivial: load(r).baseline.p50 }));
+      rows.push({
+        figure: vs(`${label} p50`),
+        unit: 'ms',
+        ...p50,
+        trivialLabel: `${formatNumber(p50.trivial, 'ms')} (baseline)`,
+      });
+      const ours = median(rounds.map((r) => load(r).ours.threadCpuMsPerRequest));
+      const theirs = median(rounds.map((r) => load(r).baseline.threadCpuMsPerRequest));
+      const diff = median(
+        rounds.map((r) => load(r).ours.threadCpuMsPerRequest - load(r).baseline.threadCpuMsPerRequest),
+      );
+      rows.push({
+        figure: vs(`${label} Worker thread CPU/request`),
+        unit: 'ms',
+        ours,
+        trivial: theirs,
+        trivialLabel: `${theirs.toFixed(2)} ms (baseline)`,
+        ratioLabel: `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(2)} ms`,
+      });
+    }
+  }
+  const flow = across(rounds, (r) => ({ ours: r.oauth.flow0, trivial: r.oauth.baseline0 }));
+  rows.push({
+    figure: vs('OAuth flow, 0 earlier grants'),
+    unit: 'ms',
+    ...flow,
+    trivialLabel: `${formatNumber(flow.trivial, 'ms')} (baseline)`,
+  });
+  const { startup, bundle } = result;
+  const startupOurs = median(startup.ours);
+  const startupBaseline = median(startup.baseline);
+  rows.push({
+    figure: vs(`start-up to first answer (median of ${startup.baseline.length})`),
+    unit: 'ms',
+    ours: startupOurs,
+    trivial: startupBaseline,
+    trivialLabel: `${formatNumber(startupBaseline, 'ms')} (baseline)`,
+    ratio: startupOurs / startupBaseline,
+  });
+  rows.push({
+    figure: vs('bundle gzip'),
+    unit: 'KiB',
+    ours: bundle.ours.gzip / KiB,
+    trivial: bundle.baseline.gzip / KiB,
+    trivialLabel: `${formatNumber(bundle.baseline.gzip / KiB, 'KiB')} (baseline)`,
+    ratio: bundle.ours.gzip / bundle.baseline.gzip,
+  });
   return rows;
 }
 
@@ -571,6 +844,29 @@ function parseJsonc(text) {
     } else out += char;
   }
   return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/**
+ * Each user's share of the busiest tools/call load, in calls per minute, against the product's
+ * per-user limit (MCP_USER_LIMITER of wrangler.jsonc; the bench itself runs with the limits
+ * raised, lib/server.mjs `benchConfig`): issue 15 measures with every user under it.
+ */
+function perUserRate(result) {
+  const config = parseJsonc(readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8'));
+  const limiter = (config.ratelimits ?? []).find((entry) => entry.name === 'MCP_USER_LIMITER');
+  let busiest = 0;
+  for (const round of result.rounds) {
+    for (const [key, load] of Object.entries(round.mcp)) {
+      if (!key.startsWith('mcp ')) continue;
+      for (const side of [load.ours, load.baseline]) if (side) busiest = Math.max(busiest, side.throughput);
+    }
+  }
+  return {
+    users: result.options.users,
+    busiestLoadRequestsPerSecond: busiest,
+    callsPerUserPerMinute: (busiest * 60) / result.options.users,
+    limit: limiter ? { limit: limiter.simple.limit, periodSeconds: limiter.simple.period } : null,
+  };
 }
 
 /** The trivial and floor Workers must run under the same compatibility date and flags as ours. */
@@ -623,14 +919,81 @@ function environment() {
   };
 }
 
+/** An error in how the bench was called: its message is printed alone, exit status 1. */
+class UsageError extends Error {}
+
+/** Runs git in the repository; its trimmed output. */
+function git(args, cwd = ROOT) {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** The commit `rev` names, or a UsageError. */
+function resolveRevision(rev) {
+  let commit;
+  try {
+    commit = git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+  } catch {}
+  if (!commit)
+    throw new UsageError(`--baseline ${rev}: git cannot resolve it to a commit of this repository`);
+  return { rev, commit, short: git(['rev-parse', '--short', commit]) };
+}
+
+/** The baseline's temporary worktree while it exists (removed by `removeBaseline`). */
+let baselineTree;
+
+/**
+ * `--baseline`: our Worker as it is at `commit`, checked out with `git worktree add --detach` in a
+ * temporary folder, with a `node_modules` symlink to the repository's own and the MCP Apps views
+ * built if that commit does not carry them. Returns the folder and its bench config.
+ */
+function prepareBaseline({ commit }, log) {
+  const parent = mkdtempSync(join(tmpdir(), 'bench-baseline-'));
+  const dir = join(parent, 'tree');
+  baselineTree = { parent, dir, added: false };
+  log(`baseline: git worktree add --detach ${dir} ${commit}…`);
+  git(['worktree', 'add', '--detach', dir, commit]);
+  baselineTree.added = true;
+  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
+  const build = 'src/features/notes/app/build.ts';
+  if (!existsSync(join(dir, 'public/apps/notes.html')) && existsSync(join(dir, build))) {
+    log('baseline: building the MCP Apps views…');
+    execFileSync('node', [build], { cwd: dir, env: wranglerEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  return { dir, config: benchConfig(dir) };
+}
+
+/** Removes the baseline's worktree, if any (idempotent; also after a failure or SIGINT). */
+function removeBaseline() {
+  if (!baselineTree) return;
+  const { parent, dir, added } = baselineTree;
+  baselineTree = undefined;
+  try {
+    rmSync(join(dir, 'node_modules'), { force: true }); // the symlink, never what it points to
+  } catch {}
+  let removed = !added;
+  if (added) {
+    try {
+      git(['worktree', 'remove', '--force', dir]);
+      removed = true;
+    } catch {}
+  }
+  rmSync(parent, { recursive: true, force: true });
+  if (!removed) {
+    try {
+      git(['worktree', 'prune']); // the entry of a worktree whose folder is gone
+    } catch {}
+  }
+}
+
 const running = new Set();
 
 async function stopAll() {
   await Promise.all([...running].map((worker) => worker.stop().catch(() => {})));
   running.clear();
+  removeBaseline();
 }
 
-async function start(name) {
+async function start(name, baseline) {
   const worker =
     name === 'trivial' || name === 'floor'
       ? await startWorker({
@@ -641,7 +1004,8 @@ async function start(name) {
         })
       : await startWorker({
           name,
-          config: benchConfig(),
+          config: name === 'baseline' ? baseline.config : benchConfig(),
+          cwd: name === 'baseline' ? baseline.dir : ROOT,
           readyPath: '/.well-known/oauth-authorization-server',
           extraArgs: WRANGLER_DEV_FLAGS,
         });
@@ -657,6 +1021,8 @@ async function stop(worker) {
 async function main() {
   const opts = options();
   const log = (line) => console.error(line);
+  // A revision git cannot resolve is refused before anything starts.
+  const baselineRevision = opts.baseline === undefined ? undefined : resolveRevision(opts.baseline);
   const startedAt = new Date();
   const result = {
     startedAt: startedAt.toISOString(),
@@ -674,37 +1040,62 @@ async function main() {
     log(`  ${JSON.stringify(result.compatibility)}`);
   }
 
-  log('bundle: wrangler deploy --dry-run (ours, trivial)…');
-  result.bundle = { ours: await bundleSize(), trivial: await bundleSize(TRIVIAL_CONFIG) };
+  let baseline;
+  if (baselineRevision) {
+    baseline = prepareBaseline(baselineRevision, log);
+    result.baseline = { ...baselineRevision };
+    log(`baseline: ${baselineRevision.short} (${baselineRevision.rev}), in ${baseline.dir}`);
+  }
 
-  result.startup = { trivial: [], ours: [] };
+  log(`bundle: wrangler deploy --dry-run (ours, trivial${baseline ? ', baseline' : ''})…`);
+  result.bundle = { ours: await bundleSize(), trivial: await bundleSize(TRIVIAL_CONFIG) };
+  if (baseline) result.bundle.baseline = await bundleSize(undefined, baseline.dir);
+
+  result.startup = { trivial: [], ours: [], ...(baseline ? { baseline: [] } : {}) };
   result.rounds = [];
   for (let round = 1; round <= opts.rounds; round++) {
-    log(`round ${round}/${opts.rounds}: starting the Workers (trivial, floor, ours)…`);
+    const order = !baseline ? 'ours' : round % 2 === 1 ? 'baseline, ours' : 'ours, baseline';
+    log(`round ${round}/${opts.rounds}: starting the Workers (trivial, floor, ${order})…`);
     const trivial = await start('trivial');
     const floor = await start('floor');
+    // The baseline starts before ours in odd rounds, after it in even ones.
+    let base = baseline && round % 2 === 1 ? await start('baseline', baseline) : undefined;
     const ours = await start('ours');
+    if (baseline && !base) base = await start('baseline', baseline);
     result.startup.trivial.push(trivial.startupMs);
     result.startup.ours.push(ours.startupMs);
+    if (base) result.startup.baseline.push(base.startupMs);
     const rssStart = { trivial: trivial.memory().workerRss, ours: ours.memory().workerRss };
-    log(`  start-up: trivial ${trivial.startupMs.toFixed(0)} ms, ours ${ours.startupMs.toFixed(0)} ms`);
+    log(
+      `  start-up: trivial ${trivial.startupMs.toFixed(0)} ms, ours ${ours.startupMs.toFixed(0)} ms` +
+        (base ? `, baseline ${base.startupMs.toFixed(0)} ms` : ''),
+    );
 
-    const { accessToken: token } = await obtainAccessToken(ours.origin, {
-      email: `bench-r${round}@bench.example`,
-    });
-    const session = await session2025(ours.origin, token);
-    if (session['Mcp-Session-Id'])
-      log('  2025 era: the server asked for a session; calls carry its Mcp-Session-Id');
-    await checkRequests(ours, trivial, token, session);
+    const signedIn = await signInUsers(ours, opts.users);
+    const users = { ours: signedIn.users };
+    log(`  signed in ${opts.users} users of one app in ${signedIn.ms.toFixed(0)} ms`);
+    const session = await sessions2025(ours, users.ours);
+    if (session)
+      log('  2025 era: the server asked for a session; each user opened one, calls carry its Mcp-Session-Id');
+    await checkRequests(ours, trivial, users.ours);
+    let baselineSession;
+    if (base) {
+      const baselineSignedIn = await signInUsers(base, opts.users);
+      users.baseline = baselineSignedIn.users;
+      log(`  baseline: signed in ${opts.users} users in ${baselineSignedIn.ms.toFixed(0)} ms`);
+      baselineSession = await sessions2025(base, users.baseline);
+      if (baselineSession) log('  baseline, 2025 era: the server asked for a session; each user opened one');
+      await checkRequests(base, trivial, users.baseline);
+    }
 
     log('  memory…');
-    const memory = await memoryPhase(opts, trivial, floor, ours, token);
+    const memory = await memoryPhase(opts, trivial, floor, ours, users.ours);
     log('  tools/call on /mcp and the 401 path…');
-    const mcp = await mcpLoads(opts, trivial, floor, ours, token, session, log);
+    const mcp = await mcpLoads(opts, round, { trivial, floor, ours, baseline: base }, users, log);
     log('  SSE…');
-    const sse = await sseLoads(opts, trivial, ours, token, log);
+    const sse = await sseLoads(opts, trivial, ours, users.ours[0].token, log);
     log('  OAuth flow…');
-    const oauth = await oauthPhase(opts, trivial, ours, round, log);
+    const oauth = await oauthPhase(opts, trivial, ours, base, round, log);
     const rssEnd = { trivial: trivial.memory().workerRss, ours: ours.memory().workerRss };
     result.rounds.push({
       round,
@@ -714,11 +1105,14 @@ async function main() {
       mcp,
       sse,
       oauth,
-      session2025: Boolean(session['Mcp-Session-Id']),
+      signInUsersMs: signedIn.ms,
+      session2025: session,
+      ...(base ? { baselineSession2025: baselineSession } : {}),
     });
 
     await stop(trivial);
     await stop(floor);
+    if (base) await stop(base);
     await stop(ours);
   }
   // Start-up is timed in every round; a run of fewer rounds adds start-only samples.
@@ -726,8 +1120,16 @@ async function main() {
     log('start-up sample…');
     const trivial = await start('trivial');
     await stop(trivial);
+    const sample = result.startup.ours.length;
+    const startBaseline = async () => {
+      const base = await start('baseline', baseline);
+      await stop(base);
+      result.startup.baseline.push(base.startupMs);
+    };
+    if (baseline && sample % 2 === 0) await startBaseline();
     const ours = await start('ours');
     await stop(ours);
+    if (baseline && sample % 2 === 1) await startBaseline();
     result.startup.trivial.push(trivial.startupMs);
     result.startup.ours.push(ours.startupMs);
   }
@@ -736,6 +1138,7 @@ async function main() {
   result.finishedAt = new Date().toISOString();
   result.targets = TARGETS;
   result.summary = summaryRows(result);
+  result.perUser = perUserRate(result);
   const failed = result.summary.filter((row) => row.pass === false).map((row) => row.figure.trim());
   result.failedTargets = failed;
 
@@ -755,6 +1158,26 @@ async function main() {
   console.log(
     `${opts.rounds} round(s), ${opts.seconds} s per load; ratios are ours / trivial (median of per-round ratios).`,
   );
+  console.log(
+    `${opts.users} signed-in user(s) of one app: each tools/call load rotates over their tokens` +
+      " (the 2025-era session probe and SSE use the first user's).",
+  );
+  const { perUser } = result;
+  if (perUser.limit) {
+    const { limit, periodSeconds } = perUser.limit;
+    const perPeriod = (perUser.callsPerUserPerMinute * periodSeconds) / 60;
+    console.log(
+      `Busiest load: ${perPeriod.toFixed(0)} calls per user per ${periodSeconds} s, ` +
+        `${perPeriod <= limit ? 'under' : 'OVER'} the per-user limit of wrangler.jsonc ` +
+        `(MCP_USER_LIMITER: ${limit}; the bench runs with the limits raised).`,
+    );
+  }
+  if (result.baseline) {
+    console.log(
+      `Baseline: ${result.baseline.short} (--baseline ${result.baseline.rev}), our Worker at that commit;` +
+        ' rows "ours vs baseline" are ours / baseline (thread CPU: ours − baseline), not judged.',
+    );
+  }
   console.log(
     failed.length === 0 ? 'All targets met.' : `Targets missed (${failed.length}): ${failed.join('; ')}.`,
   );
@@ -781,7 +1204,9 @@ main()
     process.exit(status);
   })
   .catch(async (error) => {
-    console.error(`bench failed: ${error?.stack ?? error}`);
+    console.error(
+      error instanceof UsageError ? `bench: ${error.message}` : `bench failed: ${error?.stack ?? error}`,
+    );
     await stopAll();
     process.exit(1);
   });

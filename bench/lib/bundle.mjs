@@ -16,9 +16,10 @@ function filesUnder(dir) {
 /**
  * The deploy bundle of a Worker: `wrangler deploy --dry-run --outdir <tmp>`, then the raw and
  * gzip (level 9) sizes in bytes of the JavaScript modules it wrote (source maps excluded), and
- * the sizes wrangler itself printed, for reference.
+ * the sizes wrangler itself printed, for reference. `cwd`: the checkout to build (the baseline's
+ * worktree for `--baseline`).
  */
-export async function bundleSize(config) {
+export async function bundleSize(config, cwd = ROOT) {
   const outdir = mkdtempSync(join(tmpdir(), 'bench-bundle-'));
   try {
     const args = ['deploy', '--dry-run', '--outdir', outdir];
@@ -27,7 +28,7 @@ export async function bundleSize(config) {
       execFile(
         join(ROOT, 'node_modules/.bin/wrangler'),
         args,
-        { cwd: ROOT, env: wranglerEnv(), timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+        { cwd, env: wranglerEnv(), timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
         (error, stdout, stderr) => {
           if (error)
             reject(new Error(`wrangler deploy --dry-run failed: ${error.message}\n${stdout}${stderr}`));

@@ -40,9 +40,11 @@ function assertLoopback(origin) {
 /**
  * HTTP load with autocannon: `connections` keep-alive connections, each sending `body(id)` (a
  * unique JSON-RPC id per request) as fast as answers come, for `seconds` or `maxRequests`,
- * whichever ends first. Latencies are autocannon's own per-response times (sub-millisecond, not
- * its integer histogram). A response counts only with `expectStatus` and, when given,
- * `verify(body)` true; anything else is counted in `failures`.
+ * whichever ends first. `headersFor(id)`, when given, adds headers to the request with that id
+ * (the bench rotates the signed-in users' Authorization headers with it). Latencies are
+ * autocannon's own per-response times (sub-millisecond, not its integer histogram). A response
+ * counts only with `expectStatus` and, when given, `verify(body)` true; anything else is counted
+ * in `failures`.
  */
 export async function httpLoad({
   origin,
@@ -54,6 +56,7 @@ export async function httpLoad({
   maxRequests,
   expectStatus = 200,
   verify,
+  headersFor,
 }) {
   assertLoopback(origin);
   let nextId = 0;
@@ -74,7 +77,12 @@ export async function httpLoad({
         headers,
         setupRequest(request) {
           nextId += 1;
-          return { ...request, body: body(nextId) };
+          const extra = headersFor ? headersFor(nextId) : undefined;
+          return {
+            ...request,
+            ...(extra ? { headers: { ...request.headers, ...extra } } : {}),
+            body: body(nextId),
+          };
         },
       },
     ],

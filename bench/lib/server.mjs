@@ -27,9 +27,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Starts `wrangler dev` for `config` on a free port of 127.0.0.1 with its own fresh state, and
  * waits (polling every 25 ms, at most `timeoutMs`) until `readyPath` answers 200.
- * `startupMs` is the time from spawning wrangler to that first 200.
+ * `startupMs` is the time from spawning wrangler to that first 200. `cwd` is the project wrangler
+ * runs in (the repository; the baseline's worktree for `--baseline`).
  */
-export async function startWorker({ name, config, readyPath, extraArgs = [], timeoutMs = 120_000 }) {
+export async function startWorker({
+  name,
+  config,
+  readyPath,
+  extraArgs = [],
+  timeoutMs = 120_000,
+  cwd = ROOT,
+}) {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
   const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir];
@@ -37,7 +45,7 @@ export async function startWorker({ name, config, readyPath, extraArgs = [], tim
   args.push(...extraArgs);
   const spawnedAt = performance.now();
   const child = spawn(join(BIN, 'wrangler'), args, {
-    cwd: ROOT,
+    cwd,
     env: wranglerEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stop() ends wrangler and its workerd, and nothing else
@@ -234,18 +242,23 @@ export function busiestThreadMs(before, after) {
 /**
  * The product's wrangler.jsonc with its rate limits raised out of the way (the bench makes 200
  * grants and thousands of MCP calls from one address in a minute), written to
- * .wrangler/bench-wrangler.json; returns its path. Everything else is the product's.
+ * .wrangler/bench-wrangler.json; returns its path. Everything else is the product's. `root` is the
+ * checkout whose wrangler.jsonc it is (the baseline's worktree for `--baseline`, then named
+ * `<name>-baseline`).
  */
-export function benchConfig() {
-  const source = readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8');
+export function benchConfig(root = ROOT) {
+  const source = readFileSync(join(root, 'wrangler.jsonc'), 'utf8');
   const config = JSON.parse(source.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'));
+  // Another name for another checkout: two `wrangler dev` of one name would share an entry of
+  // wrangler's dev registry.
+  if (root !== ROOT) config.name = `${config.name}-baseline`;
   config.main = '../src/index.ts';
   // Paths in the config are relative to it: this copy lives one folder down.
   if (config.assets?.directory) config.assets.directory = join('..', config.assets.directory);
   delete config.$schema;
   for (const limiter of config.ratelimits ?? []) limiter.simple.limit = 1_000_000;
-  mkdirSync(join(ROOT, '.wrangler'), { recursive: true });
-  const path = join(ROOT, '.wrangler', 'bench-wrangler.json');
+  mkdirSync(join(root, '.wrangler'), { recursive: true });
+  const path = join(root, '.wrangler', 'bench-wrangler.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
 }

@@ -72,6 +72,13 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
     assert.match(run.stderr, /--strict judges full runs only/);
   });
 
+  test('a --baseline git cannot resolve is refused, before any server starts', async () => {
+    const run = await bench(['--quick', '--baseline', 'no-such-revision-of-this-repository'], 60_000);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /--baseline no-such-revision-of-this-repository: git cannot resolve it/);
+    assert.doesNotMatch(run.stderr, /wrangler/);
+  });
+
   test('runs to the end, prints every target row with pass or FAIL, exits 0 even on FAIL', async () => {
     const run = await bench(['--quick', '--results', results], 14 * 60_000);
     assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stderr.slice(-4000)}`);

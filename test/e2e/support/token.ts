@@ -28,6 +28,11 @@ export interface TokenOptions {
   redirectUri?: string;
   /** The client's name on the consent page. */
   clientName?: string;
+  /**
+   * A client already registered (with the same redirect URI): authorize it instead of registering
+   * a new one, as an app does for each of its users.
+   */
+  clientId?: string;
 }
 
 /** A tiny cookie jar for one origin: name → value, from Set-Cookie headers. */
@@ -154,7 +159,7 @@ export async function signIn(origin: string, email: string): Promise<CookieJar> 
 
 /**
  * The OAuth flow of a client whose user already has a session (`sessionJar`): register → consent
- * page → approve → token, four requests. Returns the token response.
+ * page → approve → token, four requests (three with `options.clientId`). Returns the token response.
  */
 export async function authorizeWithSession(
   origin: string,
@@ -163,7 +168,7 @@ export async function authorizeWithSession(
 ): Promise<AccessToken> {
   const jar = sessionJar.clone();
   const scope = options.scope ?? 'mcp';
-  const clientId = await registerClient(origin, options);
+  const clientId = options.clientId ?? (await registerClient(origin, options));
   const { url, verifier, state } = authorizationRequest(origin, clientId, options);
 
   const consent = await fetch(url, { redirect: 'manual', headers: { Cookie: jar.header() } });
