@@ -4,6 +4,7 @@ import { send } from './support/browser';
 import {
   answerOf,
   initializeRequest,
+  type JsonRpcResponse,
   LEGACY_VERSION,
   mcpPost,
   modernCall,
@@ -63,6 +64,30 @@ describe('2025-era client on POST /mcp', () => {
       structuredContent: { sum: 42 },
     });
     expect(call.result?.isError).toBeFalsy();
+  });
+
+  it('answers a call that can get nothing but its answer as JSON; a list stays an event stream', async () => {
+    const headers = { 'MCP-Protocol-Version': '2025-11-25' };
+    const call = await mcpPost(
+      { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 2 } } },
+      { token, headers },
+    );
+    expect(call.status).toBe(200);
+    expect(call.headers.get('Content-Type')).toBe('application/json');
+    expect(((await call.json()) as JsonRpcResponse).result).toMatchObject({ structuredContent: { sum: 3 } });
+
+    const list = await mcpPost(
+      { jsonrpc: '2.0', id: 6, method: 'tools/list', params: {} },
+      { token, headers },
+    );
+    expect(list.headers.get('Content-Type')).toContain('text/event-stream');
+
+    // A client that accepts only JSON is refused as the transport refuses it, JSON or not.
+    const narrow = await mcpPost(
+      { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 2 } } },
+      { token, headers: { ...headers, Accept: 'application/json' } },
+    );
+    expect(narrow.status).toBe(406);
   });
 
   it('answers a bad argument with an error, not a sum', async () => {

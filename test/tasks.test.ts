@@ -242,6 +242,40 @@ describe('notes_export runs as a task', () => {
     );
   });
 
+  it('a 2025-era client gets progress on an event stream when it asks for it, and JSON when it does not', async () => {
+    const writer = await app('export-2025@example.com');
+    await createNote(writer, 'Only', 'text');
+    const call = (id: number, meta?: Record<string, unknown>) =>
+      mcpPost(
+        {
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'notes_export', arguments: {}, ...(meta ? { _meta: meta } : {}) },
+        },
+        { token: writer.token, headers: { 'MCP-Protocol-Version': '2025-11-25' } },
+      );
+    const streamed = await call(8, { progressToken: 'export-2025' });
+    expect(streamed.headers.get('Content-Type')).toContain('text/event-stream');
+    const messages = (await messagesOf(streamed)) as Array<
+      JsonRpcResponse & { method?: string; params?: unknown }
+    >;
+    expect(
+      messages.filter((message) => message.method === 'notifications/progress').map((m) => m.params),
+    ).toEqual([{ progressToken: 'export-2025', progress: 1, total: 1, message: 'Exported 1 of 1 notes.' }]);
+    expect(messages.find((message) => message.id === 8)?.result?.content).toBeDefined();
+
+    // Nothing but the answer can come back: one JSON answer, the same document.
+    const plain = await call(9);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('Content-Type')).toContain('application/json');
+    const answer = (await plain.json()) as JsonRpcResponse;
+    expect(answer.id).toBe(9);
+    expect((answer.result?.content as Array<{ text: string }> | undefined)?.[0]?.text).toContain(
+      '## Only\n\ntext\n',
+    );
+  });
+
   it('needs notes:read, to start it and to read it', async () => {
     const narrow = await app('ada-tasks@example.com', ['mcp']);
     const { status } = await request(narrow, 'tools/call', { name: 'notes_export', arguments: {} });

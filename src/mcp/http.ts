@@ -1,7 +1,12 @@
-import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import { log } from '../lib/log';
 import { readBodyWithin } from '../lib/request-body';
-import { buildMcpServer } from './server';
+import { buildMcpServer, toolNamed } from './server';
 
 /** Largest MCP request body we read, in bytes (413 above it). */
 export const MAX_MCP_BODY_BYTES = 1_048_576;
@@ -74,19 +79,72 @@ async function bodyText(request: Request): Promise<string | null> {
 }
 
 /** Answers one MCP request, statelessly, from its body as {@link readMcpBody} read it. */
-export function serveMcpBody(
+export async function serveMcpBody(
   request: Request,
   body: McpBody,
   authInfo: AuthInfo,
   env: Env,
 ): Promise<Response> {
-  if ('refused' in body) return Promise.resolve(body.refused);
+  if ('refused' in body) return body.refused;
   if ('raw' in body) {
     requestOf.set(authInfo, { env });
     return handler.fetch(body.raw, { authInfo });
   }
-  requestOf.set(authInfo, { env, calledTool: calledToolOf(body.parsed) });
+  const calledTool = calledToolOf(body.parsed);
+  if (calledTool !== undefined && (await answersOnlyWithResult(request, body.parsed, calledTool))) {
+    return serveAsJson(request, body.parsed, authInfo, env, calledTool);
+  }
+  requestOf.set(authInfo, { env, calledTool });
   return handler.fetch(request, { authInfo, parsedBody: body.parsed });
+}
+
+/**
+ * Whether a `tools/call` is of the 2025 era and can get nothing back but its answer: a tool of the
+ * registry (its handler reaches the client mid-call only through progress, src/tools/define-tool.ts;
+ * asking needs a session in this era), no `progressToken`, not run as a task. Such a call is
+ * answered with JSON (see {@link serveAsJson}); the SDK decides what is of the 2025 era.
+ */
+async function answersOnlyWithResult(request: Request, message: unknown, tool: string): Promise<boolean> {
+  const version = request.headers.get('MCP-Protocol-Version');
+  if (version !== null && version >= FIRST_MODERN_VERSION) return false;
+  const { params } = message as { params: { _meta?: { progressToken?: unknown }; task?: unknown } };
+  if (params._meta?.progressToken !== undefined || params.task !== undefined) return false;
+  if (toolNamed(tool) === undefined) return false;
+  return isLegacyRequest(request, message, { maxRequestBodySize: MAX_MCP_BODY_BYTES });
+}
+
+/** The first protocol revision of the stateless era (per-request `_meta`). */
+const FIRST_MODERN_VERSION = '2026-07-28';
+
+/**
+ * A 2025-era stateless call answered with its result as JSON, which the Streamable HTTP transport
+ * allows, instead of the SDK's fallback's event stream of one event (that stream wrapped in
+ * another, pumped chunk by chunk: a tenth of a 2025-era call's cost, docs/performance.md). The same
+ * transport and server as the fallback, only `enableJsonResponse`.
+ */
+async function serveAsJson(
+  request: Request,
+  message: unknown,
+  authInfo: AuthInfo,
+  env: Env,
+  calledTool: string,
+): Promise<Response> {
+  const server = buildMcpServer(authInfo, env, { calledTool });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+    maxRequestBodySize: MAX_MCP_BODY_BYTES,
+  });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(request, { authInfo, parsedBody: message });
+  } catch (error) {
+    log('warn', 'mcp_error', { message: error instanceof Error ? error.message : String(error) });
+    return jsonRpcErrorResponse(500, -32603, 'Internal error');
+  } finally {
+    transport.close().catch(() => {});
+    server.close().catch(() => {});
+  }
 }
 
 /** Answers one message of the legacy SSE transport (already read and parsed) as a POST would be. */

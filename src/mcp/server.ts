@@ -155,6 +155,18 @@ export function buildMcpServer(
   return server;
 }
 
+const toolIndexes = new WeakMap<readonly Feature[], ReadonlyMap<string, ToolDefinition>>();
+
+/** The tool of `features` (the registry unless told otherwise) named `name`, if any. */
+export function toolNamed(name: string, features: readonly Feature[] = registry): ToolDefinition | undefined {
+  let index = toolIndexes.get(features);
+  if (!index) {
+    index = new Map(toolsOf(features).map((tool) => [tool.name, tool]));
+    toolIndexes.set(features, index);
+  }
+  return index.get(name);
+}
+
 /** A tool's progress as `notifications/progress`, when the request asked for it (a `progressToken`). */
 async function notifyProgress(ctx: ServerContext, update: ProgressUpdate): Promise<void> {
   const progressToken = ctx.mcpReq._meta?.progressToken;
