@@ -229,7 +229,10 @@ describe('made-up codes never reach a redemption object', () => {
       return authorizationServer.fetch(request, { ...bindings, OAUTH_KV: kv }, createExecutionContext());
     });
     expect(libraryAlone).toContain('get grant:<grant>');
-    expect(await readsOf((kv, request) => workerWith({ OAUTH_KV: kv })(request))).toEqual(libraryAlone);
+    // The same reads, no more (ours starts the client's and the grant's at the same time).
+    expect((await readsOf((kv, request) => workerWith({ OAUTH_KV: kv })(request))).sort()).toEqual(
+      libraryAlone.sort(),
+    );
   });
 
   it('a real code from a made-up client: invalid_client, not 503, and the code still works', async () => {
