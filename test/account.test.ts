@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/auth/env';
 import worker from '../src/index';
+import { fromBase64Url, toBase64Url } from '../src/lib/base64url';
 import { Browser, hiddenField, ORIGIN } from './support/browser';
 import { mcpPost, modernRequest, tokenStatus } from './support/mcp';
 import {
@@ -155,6 +156,30 @@ function revoke(browser: Browser, csrf: string, grant: string, headers: HeadersI
 }
 
 describe('the account page', () => {
+  it('lists an app by the name its consent page showed, signed in the form; a name changed there is not taken', async () => {
+    const browser = await signedIn(uniqueEmail('named'));
+    const client = await registerClient({ client_name: 'Shown app' });
+    const { challenge } = await pkce();
+    const path = authorizePath(client, challenge, {
+      redirectUri: client.redirect_uris[0],
+      extra: { scope: 'mcp' },
+    });
+    const form = consentFormOf(await (await browser.get(path)).text());
+    const [scopes, name, signature] = form.offer.split('.');
+    expect(new TextDecoder().decode(fromBase64Url(name ?? '') ?? undefined)).toBe('Shown app');
+    const forged = `${scopes}.${toBase64Url(new TextEncoder().encode('Forged app'))}.${signature}`;
+    const redirect = await browser.postForm('/authorize', {
+      ...form,
+      offer: forged,
+      scope: ['mcp'],
+      decision: 'approve',
+    });
+    expect(redirect.status).toBe(302);
+    const html = await accountPage(browser);
+    expect(html).toContain('<span class="client-name">Shown app</span>');
+    expect(html).not.toContain('Forged app');
+  });
+
   it('asks a browser without a session to sign in, and comes back after', async () => {
     const browser = new Browser();
     const response = await browser.get('/account');

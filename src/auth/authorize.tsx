@@ -5,7 +5,7 @@ import { clientAddress, RETRY_AFTER_SECONDS, withinLimit } from '../lib/rate-lim
 import { ConsentPage } from '../pages/consent';
 import { ErrorPage } from '../pages/error';
 import { completeRememberedConsent, rememberFor } from './consent-memory';
-import { offeredScopes, offerField } from './consent-scopes';
+import { offerField, offerOf } from './consent-scopes';
 import type { AppContext, AppEnv } from './env';
 import { completeGrant } from './grant';
 import { grantUserId } from './grant-user';
@@ -100,7 +100,7 @@ authorizeRoutes.get('/authorize', async (c) => {
     <ConsentPage
       details={details}
       handle={consent.handle}
-      offer={await offerField(c.env, consent.handle, offered)}
+      offer={await offerField(c.env, consent.handle, offered, details.clientName)}
       scopes={offered}
       user={user}
       signInWith={upstream ? { id: upstream.id, name: upstream.displayName(c.env) } : undefined}
@@ -131,7 +131,8 @@ authorizeRoutes.post('/authorize', async (c) => {
   // "Remember my choice" binds the approval to the signed-in user; none without a session.
   const remember = user && form.get('remember') === 'yes' ? await rememberFor(c.env, user) : undefined;
   // The ticked scopes, within those the page offered (what the app asked for, and the baseline).
-  const offered = (await offeredScopes(c.env, handle, form.get('offer'))) ?? [BASE_SCOPE];
+  const offer = await offerOf(c.env, handle, form.get('offer'));
+  const offered = offer?.scopes ?? [BASE_SCOPE];
   const scope = scopesToGrant(form.getAll('scope').map(String)).filter((name) => offered.includes(name));
   if (form.get('decision') !== 'approve') {
     try {
@@ -167,7 +168,12 @@ authorizeRoutes.post('/authorize', async (c) => {
   }
   try {
     const approved = await oauth.approveConsent(c.req.raw, handle, { scope, remember });
-    const redirectTo = await completeGrant(c.env, { request: approved.request, user, scope });
+    const redirectTo = await completeGrant(c.env, {
+      request: approved.request,
+      user,
+      scope,
+      clientName: offer?.clientName,
+    });
     return redirectWith(approved.headers, redirectTo);
   } catch (error) {
     return consentFailure(c, error);

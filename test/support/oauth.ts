@@ -116,7 +116,7 @@ export async function signIn(browser: Browser, path: string, email = 'ada@exampl
   });
 }
 
-/** The hidden fields a consent form posts back: its handle and the signed list of scopes offered. */
+/** The hidden fields a consent form posts back: its handle and the signed offer (scopes, the app's name). */
 export interface ConsentForm {
   handle: string;
   offer: string;
