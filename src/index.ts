@@ -5,6 +5,7 @@ import { sessionSecretProblem } from './auth/session';
 import { serveTokenEndpoint } from './auth/token-endpoint';
 import { isLoopbackHostname } from './lib/hosts';
 import { withKeyLimit } from './lib/kv-key-limit';
+import { withReadMemo } from './lib/kv-reads-made';
 import { log, withRequestId } from './lib/log';
 import { mcpEndpointOf } from './lib/resources';
 import { StorageUnavailable, storageUnavailableResponse, withStorageErrors } from './lib/storage-errors';
@@ -55,6 +56,9 @@ function guardedKv(kv: KVNamespace): KVNamespace {
   return guarded;
 }
 
+/** The library's record of a registered client (its storage schema: `client:<id>`). */
+const isClientKey = (key: string) => key.startsWith('client:');
+
 /** Whether the MCP routes or the OAuth library serve `path` below; everything else is one of our pages. */
 function isProtocolPath(path: string): boolean {
   return (
@@ -82,7 +86,9 @@ async function serve(request: Request, env: AppEnv, ctx: ExecutionContext): Prom
   // The library reads KV by keys made of client input (client ids, token parts): an oversized one
   // must be an unknown credential, not a 500. A failed KV operation is a StorageUnavailable: a 503.
   // `env` is shared by every request of an isolate: the helpers go on a copy.
-  const guarded: AppEnv = { ...env, OAUTH_KV: guardedKv(env.OAUTH_KV) };
+  // Off the MCP routes, a client's record is read once per request however often the library asks.
+  const kv = guardedKv(env.OAUTH_KV);
+  const guarded: AppEnv = { ...env, OAUTH_KV: endpoint ? kv : withReadMemo(kv, isClientKey) };
   try {
     // A public host needs SESSION_SECRET: without it a 500 that says how to set it, before any
     // route runs. Our pages check it themselves, to say it with a page (src/auth/app.tsx).

@@ -229,10 +229,11 @@ describe('made-up codes never reach a redemption object', () => {
       return authorizationServer.fetch(request, { ...bindings, OAUTH_KV: kv }, createExecutionContext());
     });
     expect(libraryAlone).toContain('get grant:<grant>');
-    // The same reads, no more (ours starts the client's and the grant's at the same time).
-    expect((await readsOf((kv, request) => workerWith({ OAUTH_KV: kv })(request))).sort()).toEqual(
-      libraryAlone.sort(),
-    );
+    // The keys the library alone reads, and no more reads of them: ours starts the client's and the
+    // grant's at the same time, and reads a client's record once however often the library asks.
+    const ours = await readsOf((kv, request) => workerWith({ OAUTH_KV: kv })(request));
+    expect(new Set(ours)).toEqual(new Set(libraryAlone));
+    expect(ours.length).toBeLessThanOrEqual(libraryAlone.length);
   });
 
   it('a real code from a made-up client: invalid_client, not 503, and the code still works', async () => {

@@ -35,3 +35,46 @@ export function withReadsMade(kv: KVNamespace, reads: Map<string, string | null>
     },
   });
 }
+
+/**
+ * `kv` for one request, reading each key that `keep` accepts at most once: a later read of it in
+ * the same request gets the text the first read got (parsed again for a JSON read), until the
+ * request writes or deletes it. The OAuth library reads a client's record several times in one
+ * request (the consent page, the token endpoint); KV could not give a fresher answer a few
+ * milliseconds later anyway (it is eventually consistent). Other reads pass through.
+ */
+export function withReadMemo(kv: KVNamespace, keep: (key: string) => boolean): KVNamespace {
+  const memo = new Map<string, Promise<string | null>>();
+  return new Proxy(kv, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property === 'get') {
+        return (key: unknown, options?: unknown) => {
+          const type =
+            typeof options === 'string' ? options : (options as { type?: string } | undefined)?.type;
+          if (
+            typeof key !== 'string' ||
+            !keep(key) ||
+            (type !== undefined && type !== 'text' && type !== 'json')
+          )
+            return Reflect.apply(value, target, [key, options]);
+          let text = memo.get(key);
+          if (!text) {
+            text = Reflect.apply(value, target, [key]) as Promise<string | null>;
+            memo.set(key, text);
+            text.catch(() => memo.delete(key));
+          }
+          return text.then((read) => (read === null || type !== 'json' ? read : JSON.parse(read)));
+        };
+      }
+      if (property === 'put' || property === 'delete') {
+        return (key: unknown, ...rest: unknown[]) => {
+          if (typeof key === 'string') memo.delete(key);
+          return Reflect.apply(value, target, [key, ...rest]);
+        };
+      }
+      return value.bind(target);
+    },
+  });
+}
