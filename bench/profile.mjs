@@ -27,7 +27,7 @@ import {
   session2025,
 } from './lib/mcp.mjs';
 import { formatNumber } from './lib/report.mjs';
-import { benchConfig, ROOT, startWorker } from './lib/server.mjs';
+import { benchConfig, ROOT, runMain, startWorker } from './lib/server.mjs';
 
 const HELP = `Usage: npm run profile [-- options]
 
@@ -536,19 +536,4 @@ async function main() {
   return 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .then(async (status) => {
-    await cleanUp();
-    process.exit(status);
-  })
-  .catch(async (error) => {
-    console.error(`profile failed: ${error?.stack ?? error}`);
-    await cleanUp();
-    process.exit(1);
-  });
+runMain(main, cleanUp, (error) => `profile failed: ${error?.stack ?? error}`);

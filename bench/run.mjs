@@ -38,7 +38,15 @@ import {
   toolsCall,
 } from './lib/mcp.mjs';
 import { formatNumber, renderTable } from './lib/report.mjs';
-import { benchConfig, busiestThreadMs, cpuMs, ROOT, startWorker, wranglerEnv } from './lib/server.mjs';
+import {
+  benchConfig,
+  busiestThreadMs,
+  cpuMs,
+  ROOT,
+  runMain,
+  startWorker,
+  wranglerEnv,
+} from './lib/server.mjs';
 
 const HELP = `Usage: npm run bench [-- options]
 
@@ -1192,21 +1200,6 @@ async function main() {
   return opts.strict && failed.length > 0 ? 2 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    stopAll().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .then(async (status) => {
-    await stopAll();
-    process.exit(status);
-  })
-  .catch(async (error) => {
-    console.error(
-      error instanceof UsageError ? `bench: ${error.message}` : `bench failed: ${error?.stack ?? error}`,
-    );
-    await stopAll();
-    process.exit(1);
-  });
+runMain(main, stopAll, (error) =>
+  error instanceof UsageError ? `bench: ${error.message}` : `bench failed: ${error?.stack ?? error}`,
+);

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { modernCall, tokenStatus } from './support/mcp';
-import { connect, refreshWith, tokenRequest } from './support/oauth';
+import { connect, refreshWith, revokeWith } from './support/oauth';
 
 /**
  * The token check of every MCP request (src/auth/access-token.ts): the token's KV record is read
@@ -34,23 +34,13 @@ describe('access tokens: what is kept between calls', () => {
 
   it('a token revoked between two calls (RFC 7009) is refused on the next', async () => {
     const { client, tokens } = await warmed(`revoked-${crypto.randomUUID()}@example.com`);
-    const revoked = await tokenRequest({
-      token: tokens.access_token,
-      token_type_hint: 'access_token',
-      client_id: client.client_id,
-    });
-    expect(revoked.status).toBe(200);
+    expect((await revokeWith(client, tokens.access_token, 'access_token')).status).toBe(200);
     expect(await tokenStatus(tokens.access_token)).toBe(401);
   });
 
   it('a token whose grant ended between two calls is refused on the next, and cannot be refreshed', async () => {
     const { client, tokens } = await warmed(`grant-${crypto.randomUUID()}@example.com`);
-    const ended = await tokenRequest({
-      token: tokens.refresh_token,
-      token_type_hint: 'refresh_token',
-      client_id: client.client_id,
-    });
-    expect(ended.status).toBe(200);
+    expect((await revokeWith(client, tokens.refresh_token, 'refresh_token')).status).toBe(200);
     expect(await tokenStatus(tokens.access_token)).toBe(401);
     expect((await refreshWith(client, tokens.refresh_token)).status).toBe(400);
   });

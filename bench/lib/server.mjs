@@ -262,3 +262,26 @@ export function benchConfig(root = ROOT) {
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
 }
+
+/**
+ * Runs a script's `main` (resolving to its exit status) and exits with that status, after
+ * `cleanUp` (stopping its wrangler processes) on every way out: done, failed (status 1, the
+ * message from `describeError`), or interrupted (SIGINT or SIGTERM: status 130).
+ */
+export function runMain(main, cleanUp, describeError) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      cleanUp().finally(() => process.exit(130));
+    });
+  }
+  main()
+    .then(async (status) => {
+      await cleanUp();
+      process.exit(status);
+    })
+    .catch(async (error) => {
+      console.error(describeError(error));
+      await cleanUp();
+      process.exit(1);
+    });
+}

@@ -6,33 +6,14 @@
  * not two.
  */
 export function withReadsMade(kv: KVNamespace, reads: Map<string, string | null>): KVNamespace {
-  return new Proxy(kv, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      if (property === 'get') {
-        return (key: unknown, options?: unknown) => {
-          const type =
-            typeof options === 'string' ? options : (options as { type?: string } | undefined)?.type;
-          if (
-            typeof key !== 'string' ||
-            !reads.has(key) ||
-            (type !== undefined && type !== 'text' && type !== 'json')
-          )
-            return Reflect.apply(value, target, [key, options]);
-          const text = reads.get(key) ?? null;
-          reads.delete(key);
-          return Promise.resolve(text === null || type !== 'json' ? text : JSON.parse(text));
-        };
-      }
-      if (property === 'put' || property === 'delete') {
-        return (key: unknown, ...rest: unknown[]) => {
-          if (typeof key === 'string') reads.delete(key);
-          return Reflect.apply(value, target, [key, ...rest]);
-        };
-      }
-      return value.bind(target);
+  return servingReads(kv, {
+    take(key) {
+      if (!reads.has(key)) return undefined;
+      const text = reads.get(key) ?? null;
+      reads.delete(key);
+      return Promise.resolve(text);
     },
+    forget: (key) => reads.delete(key),
   });
 }
 
@@ -45,6 +26,34 @@ export function withReadsMade(kv: KVNamespace, reads: Map<string, string | null>
  */
 export function withReadMemo(kv: KVNamespace, keep: (key: string) => boolean): KVNamespace {
   const memo = new Map<string, Promise<string | null>>();
+  return servingReads(kv, {
+    take(key, read) {
+      if (!keep(key)) return undefined;
+      let text = memo.get(key);
+      if (!text) {
+        text = read();
+        memo.set(key, text);
+        text.catch(() => memo.delete(key));
+      }
+      return text;
+    },
+    forget: (key) => memo.delete(key),
+  });
+}
+
+interface ReadSource {
+  /** The text to answer a read of `key` with, or undefined to let KV answer (`read` reads it). */
+  take(key: string, read: () => Promise<string | null>): Promise<string | null> | undefined;
+  /** The request wrote or deleted `key`. */
+  forget(key: string): void;
+}
+
+/**
+ * `kv` with its text and JSON reads answered by `source` where it has an answer; other reads
+ * (metadata, streams, several keys) and every write go to KV, and a write or delete of a key is
+ * told to `source`.
+ */
+function servingReads(kv: KVNamespace, source: ReadSource): KVNamespace {
   return new Proxy(kv, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
@@ -53,24 +62,17 @@ export function withReadMemo(kv: KVNamespace, keep: (key: string) => boolean): K
         return (key: unknown, options?: unknown) => {
           const type =
             typeof options === 'string' ? options : (options as { type?: string } | undefined)?.type;
-          if (
-            typeof key !== 'string' ||
-            !keep(key) ||
-            (type !== undefined && type !== 'text' && type !== 'json')
-          )
-            return Reflect.apply(value, target, [key, options]);
-          let text = memo.get(key);
-          if (!text) {
-            text = Reflect.apply(value, target, [key]) as Promise<string | null>;
-            memo.set(key, text);
-            text.catch(() => memo.delete(key));
-          }
+          const text =
+            typeof key === 'string' && (type === undefined || type === 'text' || type === 'json')
+              ? source.take(key, () => Reflect.apply(value, target, [key]) as Promise<string | null>)
+              : undefined;
+          if (!text) return Reflect.apply(value, target, [key, options]);
           return text.then((read) => (read === null || type !== 'json' ? read : JSON.parse(read)));
         };
       }
       if (property === 'put' || property === 'delete') {
         return (key: unknown, ...rest: unknown[]) => {
-          if (typeof key === 'string') memo.delete(key);
+          if (typeof key === 'string') source.forget(key);
           return Reflect.apply(value, target, [key, ...rest]);
         };
       }

@@ -167,6 +167,15 @@ export function tokenRequest(fields: Record<string, string>, fetcher?: Fetcher):
   );
 }
 
+/** RFC 7009 revocation of `token` by `client`; an access token, or a refresh token (which ends its grant). */
+export function revokeWith(
+  client: RegisteredClient,
+  token: string,
+  hint: 'access_token' | 'refresh_token',
+): Promise<Response> {
+  return tokenRequest({ token, token_type_hint: hint, client_id: client.client_id });
+}
+
 /** Redeems `code` as `client` would, with its PKCE verifier (through `fetcher` if given). */
 export function exchangeCode(
   client: RegisteredClient,
