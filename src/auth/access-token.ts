@@ -59,7 +59,10 @@ export async function readAccessToken(
     return null;
   }
   const record = JSON.parse(text) as Token;
-  if (record.expiresAt < Math.floor(Date.now() / 1000)) return null;
+  if (record.expiresAt < Math.floor(Date.now() / 1000)) {
+    opened.delete(token);
+    return null;
+  }
   if (
     known &&
     known.wrappedEncryptionKey === record.wrappedEncryptionKey &&

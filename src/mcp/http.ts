@@ -119,7 +119,7 @@ const FIRST_MODERN_VERSION = '2026-07-28';
 /**
  * A 2025-era stateless call answered with its result as JSON, which the Streamable HTTP transport
  * allows, instead of the SDK's fallback's event stream of one event (that stream wrapped in
- * another, pumped chunk by chunk: a tenth of a 2025-era call's cost, docs/performance.md). The same
+ * another, pumped chunk by chunk; what that saves is measured in docs/performance.md). The same
  * transport and server as the fallback, only `enableJsonResponse`.
  */
 async function serveAsJson(
