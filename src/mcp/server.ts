@@ -137,8 +137,7 @@ export function buildMcpServer(
     );
   };
   const build: ServerBuild = { caller, registerTool, asking };
-  const only =
-    calledTool !== undefined ? toolsOf(features).find((tool) => tool.name === calledTool) : undefined;
+  const only = calledTool !== undefined ? toolNamed(calledTool, features) : undefined;
   if (only) {
     registerTool(only);
     tasks.attach();
