@@ -1,5 +1,5 @@
 import type { OAuthAuthorizationServer, OAuthHelpers } from '@cloudflare/workers-oauth-provider';
-import { withReadsMade } from '../lib/kv-reads-made';
+import { withReadMemo } from '../lib/kv-reads-made';
 import { log } from '../lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
 import { redeemOnce } from './code-redemption';
@@ -23,7 +23,7 @@ import { isMarkedToReplace, retireReplacedGrants } from './grant-replacement';
  *
  * Cost: no KV read of our own for a request the library answers. What we read (the client record,
  * the grant a code or a metadata-document client's credential names) is what the library reads
- * next, and it is served those values ({@link withReadsMade}) instead of reading again; the
+ * next, and it is served those values ({@link withReadMemo}) instead of reading again; the
  * client and the grant are read at the same time. The one extra read: the grant of a
  * metadata-document client's access-token revocation.
  */
@@ -34,18 +34,13 @@ export async function serveTokenEndpoint(
   authorizationServer: OAuthAuthorizationServer<Env>,
 ): Promise<Response> {
   const summary = await summarizeTokenRequest(request);
-  const reads = new Map<string, string | null>();
-  const started = new Map<string, Promise<string | null>>();
+  // What we read here (the client, the grant) is what the library reads next: each of those records
+  // is read once in this request, and the library is served that read.
+  const ours = new Set<string>();
+  const kv = withReadMemo(env.OAUTH_KV, (key) => ours.has(key));
   const read = (key: string) => {
-    let value = started.get(key);
-    if (!value) {
-      value = env.OAUTH_KV.get(key).then((text) => {
-        reads.set(key, text);
-        return text;
-      });
-      started.set(key, value);
-    }
-    return value;
+    ours.add(key);
+    return kv.get(key);
   };
   // The grant a code or refresh token names is read (for us, then for the library) at the same
   // time as the client: one KV round trip instead of two.
@@ -59,7 +54,7 @@ export async function serveTokenEndpoint(
     return tooManyRequests(
       known ? 'Too many token requests for this client.' : 'Too many token requests from your address.',
     );
-  const libraryEnv: AppEnv = { ...env, OAUTH_KV: withReadsMade(env.OAUTH_KV, reads) };
+  const libraryEnv: AppEnv = { ...env, OAUTH_KV: kv };
   const answer = () => authorizationServer.fetch(request, libraryEnv, ctx);
   const revokeGrant = (grantId: string, userId: string) =>
     authorizationServer.getOAuthApi(libraryEnv).revokeGrant(grantId, userId);

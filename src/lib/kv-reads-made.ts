@@ -2,7 +2,7 @@
  * `kv`, answering the next read of each key in `reads` with the value already read there (text,
  * or `null` for a key that was missing) instead of reading KV again. Each value answers one read,
  * as JSON or text as that read asks; a write or delete of the key drops it. A caller that had to
- * read a record before the OAuth library does (src/auth/token-endpoint.ts) so pays for one read,
+ * read a record before the OAuth library does (src/auth/access-token.ts) so pays for one read,
  * not two.
  */
 export function withReadsMade(kv: KVNamespace, reads: Map<string, string | null>): KVNamespace {
@@ -21,8 +21,9 @@ export function withReadsMade(kv: KVNamespace, reads: Map<string, string | null>
  * `kv` for one request, reading each key that `keep` accepts at most once: a later read of it in
  * the same request gets the text the first read got (parsed again for a JSON read), until the
  * request writes or deletes it. The OAuth library reads a client's record several times in one
- * request (the consent page, the token endpoint); KV could not give a fresher answer a few
- * milliseconds later anyway (it is eventually consistent). Other reads pass through.
+ * request (the consent page, the token endpoint), and the token endpoint reads before it what it
+ * reads next (src/auth/token-endpoint.ts); KV could not give a fresher answer a few milliseconds
+ * later anyway (it is eventually consistent). Other reads pass through.
  */
 export function withReadMemo(kv: KVNamespace, keep: (key: string) => boolean): KVNamespace {
   const memo = new Map<string, Promise<string | null>>();
