@@ -202,6 +202,16 @@ describe('made-up codes never reach a redemption object', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it("a made-up code naming a real grant, from that grant's own client: invalid_grant, not 503, and the real code still works", async () => {
+    // The grant keeps its code's hash: only that code is ever claimed.
+    const { client, code, verifier } = await approvedCode();
+    const [userId, grantId] = code.split(':');
+    const forged = await exchangeCode(client, `${userId}:${grantId}:made-up`, verifier, noObjects());
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await exchangeCode(client, code, verifier)).status).toBe(200);
+  });
+
   it('the checks before the library cost no KV read of their own: a code exchange reads what the library alone reads', async () => {
     const readsOf = async (answer: (kv: KVNamespace, request: Request) => Promise<Response>) => {
       const { client, code, verifier } = await approvedCode();

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { Browser, hiddenField, send } from './support/browser';
 import { mcpPost, modernRequest } from './support/mcp';
 import {
+  approvedCode,
   authorizePath,
   connect,
+  exchangeCode,
   pkce,
   REDIRECT_URI,
   refreshWith,
@@ -59,6 +61,17 @@ describe('rate limits: a limited request gets 429 with Retry-After and a clear m
     expect(((await limited.json()) as { error_description: string }).error_description).toBe(
       'Too many token requests for this client. Try again in a minute.',
     );
+  });
+
+  it("a code exchange over its client's limit leaves the code to the next attempt", async () => {
+    const { client, code, verifier } = await approvedCode('limited-code@example.com');
+    const limited = workerWith({ TOKEN_CLIENT_LIMITER: low });
+    // Two failed exchanges (a wrong verifier) spend the client's limit and free the code each time.
+    for (let attempt = 0; attempt < 2; attempt++)
+      expect((await exchangeCode(client, code, `${verifier}x`, limited)).status).toBe(400);
+    expectLimited(await exchangeCode(client, code, verifier, limited));
+    // The limited request redeemed nothing and held nothing: the next attempt within its limit redeems.
+    expect((await exchangeCode(client, code, verifier)).status).toBe(200);
   });
 
   it('token requests per address while the client is not known: made-up client ids get no fresh limit', async () => {

@@ -1,4 +1,5 @@
 import type { OAuthAuthorizationServer, Token, TokenSummary } from '@cloudflare/workers-oauth-provider';
+import { sha256Hex } from '../lib/base64url';
 import { BoundedMap } from '../lib/bounded-map';
 import { withReadsMade } from '../lib/kv-reads-made';
 import type { Props } from './props';
@@ -30,13 +31,8 @@ interface Opened {
 /** Tokens used lately in this isolate, by token (memory only, never logged or stored). */
 const opened = new BoundedMap<string, Opened>(2048);
 
-const encoder = new TextEncoder();
-
 async function recordKey(userId: string, grantId: string, token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(token)));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  return `token:${userId}:${grantId}:${hex}`;
+  return `token:${userId}:${grantId}:${await sha256Hex(token)}`;
 }
 
 /**

@@ -45,7 +45,7 @@ export class CodeRedemption extends DurableObject<Env> {
   /**
    * A redemption that issued tokens marks the code redeemed. One that failed frees it and leaves
    * nothing behind (no record, no alarm). A made-up code never gets here: the token endpoint asks
-   * this object only for a code whose client and grant exist (src/auth/token-endpoint.ts).
+   * this object only for the code its grant was issued with (src/auth/token-endpoint.ts).
    */
   async settle(redeemed: boolean): Promise<void> {
     if (redeemed) {

@@ -1,4 +1,5 @@
 import type { OAuthAuthorizationServer, OAuthHelpers } from '@cloudflare/workers-oauth-provider';
+import { sha256Hex } from '../lib/base64url';
 import { withReadMemo } from '../lib/kv-reads-made';
 import { log } from '../lib/log';
 import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
@@ -18,8 +19,9 @@ import { isMarkedToReplace, retireReplacedGrants } from './grant-replacement';
  * exist, then by the client ({@link tokenLimitKey}, `TOKEN_CLIENT_LIMITER`): made-up client ids
  * cannot each get a fresh limit, and the few shared addresses from which hosted clients (Claude,
  * ChatGPT) redeem for all their users are never limited for a known client. A code reaches its
- * `CodeRedemption` object only when its client and its grant exist, so a made-up code costs no
- * Durable Object.
+ * `CodeRedemption` object only when its client exists and it is the code its grant was issued
+ * with ({@link isIssuedCode}), so a made-up code costs no Durable Object and a grant has at most
+ * one.
  *
  * Cost: no KV read of our own for a request the library answers. What we read (the client record,
  * the grant a code or a metadata-document client's credential names) is what the library reads
@@ -58,11 +60,12 @@ export async function serveTokenEndpoint(
   const answer = () => authorizationServer.fetch(request, libraryEnv, ctx);
   const revokeGrant = (grantId: string, userId: string) =>
     authorizationServer.getOAuthApi(libraryEnv).revokeGrant(grantId, userId);
-  // The grant a code names, read once here (the library is served this read): whether it exists
-  // decides whether the code reaches its redemption object, and its metadata whether the code
-  // retires earlier grants once redeemed.
+  // The grant a code names, read once here (the library is served this read): whether the code is
+  // the one that grant was issued with decides whether it reaches its redemption object, and the
+  // grant's metadata whether the code retires earlier grants once redeemed.
   const grantRecord = summary.code && known && summary.grant ? await read(grantKey(summary.grant)) : null;
-  const redeemable = grantRecord !== null;
+  const redeemable =
+    summary.code !== null && grantRecord !== null && (await isIssuedCode(grantRecord, summary.code));
   const response = redeemable
     ? await redeemOnce(summary.code ?? '', env, answer, revokeGrant)
     : await answer();
@@ -94,6 +97,21 @@ async function isKnownClient(
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether `code` is the one its grant was issued with: the library keeps the code's hex SHA-256
+ * (`authCodeId`) in the grant, also once the code is redeemed (its replay check needs it). Any
+ * other code the library refuses (`code_mismatch`) without ever asking a redemption object.
+ */
+async function isIssuedCode(grantRecord: string, code: string): Promise<boolean> {
+  let stored: { authCodeId?: unknown };
+  try {
+    stored = JSON.parse(grantRecord) as { authCodeId?: unknown };
+  } catch {
+    return false;
+  }
+  return typeof stored.authCodeId === 'string' && stored.authCodeId === (await sha256Hex(code));
 }
 
 /** The library's KV key of a grant (its storage schema: `grant:<userId>:<grantId>`). */

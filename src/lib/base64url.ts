@@ -27,3 +27,11 @@ const encoder = new TextEncoder();
 export async function sha256Base64Url(text: string): Promise<string> {
   return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
 }
+
+/** SHA-256 of `text` (UTF-8) as lowercase hex: how the OAuth library names tokens and codes in KV. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
