@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run profile`: a CPU profile of our Worker's isolate during a tools/call load, with the
+ * `npm run profile`: a CPU profile of our Worker's isolate during a tools/call load (or, with
+ * `--flows N`, during OAuth flows of signed-in users), with the
  * self time of each sample attributed to the source file of the bundle it falls in (through the
  * bundle's source map) and grouped by part: the OAuth library, the MCP SDK, zod, hono,
  * oauth4webapi, our src/ files, wrangler's middleware, V8. It is the profile of docs/performance.md
@@ -14,7 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/e2e/support/server.ts';
-import { obtainAccessToken } from '../test/e2e/support/token.ts';
+import { authorizeWithSession, obtainAccessToken, signIn } from '../test/e2e/support/token.ts';
 import { connectInspector, inspectorWebSocketUrl } from './lib/inspector.mjs';
 import { httpLoad } from './lib/load.mjs';
 import {
@@ -36,7 +37,11 @@ const HELP = `Usage: npm run profile [-- options]
   --era 2026|2025    the protocol era of the calls (default 2026: 2026-07-28, stateless;
                      2025: 2025-11-25, with a session if the server asks for one)
   --interval-us U    the profiler's sampling interval in microseconds (default 500)
-  --warmup N         requests before the profile starts, not profiled (default 300)
+  --warmup N         requests (or flows) before the profile starts, not profiled (default 300;
+                     20 with --flows)
+  --flows N          profile N OAuth flows instead of tools/call: a signed-in user's app
+                     registers, gets the consent page, is allowed, redeems its code (the bench's
+                     "OAuth flow"; the sign-ins are made before and not profiled)
   --top N            functions listed by self time (default 25)
   --json FILE        also write the grouping (parts, our files, packages, functions) to FILE
   --results DIR      where to write the .cpuprofile (default bench/results)
@@ -67,7 +72,8 @@ function options() {
       concurrency: { type: 'string', default: '8' },
       era: { type: 'string', default: '2026' },
       'interval-us': { type: 'string', default: '500' },
-      warmup: { type: 'string', default: '300' },
+      warmup: { type: 'string' },
+      flows: { type: 'string' },
       top: { type: 'string', default: '25' },
       json: { type: 'string' },
       results: { type: 'string' },
@@ -86,12 +92,14 @@ function options() {
     return value;
   };
   if (values.era !== '2026' && values.era !== '2025') throw new Error('--era must be 2026 or 2025');
+  const flows = values.flows === undefined ? 0 : integer('flows', 1, 100_000);
   return {
+    flows,
     requests: integer('requests', 1, 1_000_000),
     concurrency: integer('concurrency', 1, 256),
     era: values.era === '2026' ? PROTOCOL_2026 : PROTOCOL_2025,
     intervalUs: integer('interval-us', 50, 100_000),
-    warmup: integer('warmup', 0, 1_000_000),
+    warmup: values.warmup === undefined ? (flows > 0 ? 20 : 300) : integer('warmup', 0, 1_000_000),
     top: integer('top', 0, 1000),
     json: values.json ? resolve(values.json) : undefined,
     resultsDir: values.results ? resolve(values.results) : join(ROOT, 'bench/results'),
@@ -349,9 +357,9 @@ function summarize(grouping, requests) {
   return { busyMs, idleMs, rows, total, top };
 }
 
-function render(summary, topCount) {
+function render(summary, topCount, unit) {
   const parts = markdownTable(
-    ['part', 'self time', 'of which native', 'share of busy time', 'per request'],
+    ['part', 'self time', 'of which native', 'share of busy time', `per ${unit}`],
     [...summary.rows, summary.total].map((r) => [
       r.part,
       formatNumber(r.selfMs, 'ms'),
@@ -384,6 +392,54 @@ function gitCommit() {
   }
 }
 
+/** The profiled work of a tools/call load: `count` calls at the chosen concurrency. */
+function toolsCalls(token, session, opts) {
+  const era = opts.era === PROTOCOL_2026 ? '2026-07-28' : '2025-era';
+  const request = mcpRequest(opts.era, token, session);
+  const load = {
+    origin: worker.origin,
+    path: '/mcp',
+    headers: request.headers,
+    body: request.body,
+    connections: opts.concurrency,
+    seconds: 600,
+    verify: opts.era === PROTOCOL_2026 ? isComplete : hasResult,
+  };
+  return {
+    count: opts.requests,
+    unit: 'request',
+    describe: (n) => `${n} ${era} tools/call at c = ${opts.concurrency}`,
+    run: (n) => httpLoad({ ...load, maxRequests: n }),
+  };
+}
+
+/**
+ * The profiled work of `--flows N`: the bench's OAuth flow (register → consent page → Allow →
+ * token, `authorizeWithSession`), one after another, each by a user signed in before the profile
+ * starts (sign-ins are not profiled).
+ */
+async function oauthFlows(origin, opts, startedAt, log) {
+  log(`signing in ${opts.warmup + opts.flows} users (not profiled)…`);
+  const jars = [];
+  const run = startedAt.getTime().toString(36);
+  for (let i = 0; i < opts.warmup + opts.flows; i++) {
+    jars.push(await signIn(origin, `flow-${run}-${i}@bench.example`));
+  }
+  return {
+    count: opts.flows,
+    unit: 'flow',
+    describe: (n) => `${n} OAuth flows of signed-in users (4 requests each)`,
+    run: async (n) => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        await authorizeWithSession(origin, jars.pop(), { clientName: 'profile flow' });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      return { requests: n, failures: 0, seconds, throughput: n / seconds };
+    },
+  };
+}
+
 let worker;
 let inspector;
 
@@ -401,7 +457,6 @@ async function main() {
   const opts = options();
   const log = (line) => console.error(line);
   const startedAt = new Date();
-  const era = opts.era === PROTOCOL_2026 ? '2026-07-28' : '2025-era';
 
   log('starting our Worker (wrangler dev with an inspector port)…');
   const inspectorPort = await freePort();
@@ -427,28 +482,18 @@ async function main() {
   await inspector.send('Debugger.enable');
   await inspector.send('Debugger.disable');
 
-  const request = mcpRequest(opts.era, token, session);
-  const load = {
-    origin: worker.origin,
-    path: '/mcp',
-    headers: request.headers,
-    body: request.body,
-    connections: opts.concurrency,
-    seconds: 600,
-    verify: opts.era === PROTOCOL_2026 ? isComplete : hasResult,
-  };
+  const work =
+    opts.flows > 0 ? await oauthFlows(worker.origin, opts, startedAt, log) : toolsCalls(token, session, opts);
   if (opts.warmup > 0) {
-    log(`warm-up: ${opts.warmup} ${era} tools/call at c = ${opts.concurrency}…`);
-    await httpLoad({ ...load, maxRequests: opts.warmup });
+    log(`warm-up: ${work.describe(opts.warmup)}…`);
+    await work.run(opts.warmup);
   }
 
-  log(
-    `profiling: ${opts.requests} ${era} tools/call at c = ${opts.concurrency}, sampling every ${opts.intervalUs} µs…`,
-  );
+  log(`profiling: ${work.describe(work.count)}, sampling every ${opts.intervalUs} µs…`);
   await inspector.send('Profiler.enable');
   await inspector.send('Profiler.setSamplingInterval', { interval: opts.intervalUs });
   await inspector.send('Profiler.start');
-  const result = await httpLoad({ ...load, maxRequests: opts.requests });
+  const result = await work.run(work.count);
   const { profile } = await inspector.send('Profiler.stop');
   await inspector.send('Profiler.disable');
   const answered = result.requests + result.failures;
@@ -476,6 +521,7 @@ async function main() {
       options: { ...opts, wranglerDevFlags: WRANGLER_DEV_FLAGS },
       environment: { node: process.version, cpus: cpus().length, loadavg: loadavg(), gitCommit: gitCommit() },
       load: {
+        work: work.describe(result.requests),
         requests: result.requests,
         failures: result.failures,
         seconds: result.seconds,
@@ -510,13 +556,13 @@ async function main() {
     writeFileSync(opts.json, `${JSON.stringify(output, null, 2)}\n`);
   }
 
-  const tables = render(summary, opts.top);
+  const tables = render(summary, opts.top, work.unit);
   const show = (file) => (file.startsWith(ROOT) ? file.slice(ROOT.length) : file);
   console.log(tables.parts);
   console.log('');
   console.log(
-    `${result.requests} ${era} tools/call at c = ${opts.concurrency} in ${result.seconds.toFixed(1)} s` +
-      ` (${result.throughput.toFixed(0)} req/s); ${profile.samples.length} samples every ${opts.intervalUs} µs;` +
+    `${work.describe(result.requests)} in ${result.seconds.toFixed(1)} s` +
+      ` (${result.throughput.toFixed(opts.flows > 0 ? 1 : 0)} ${work.unit}s/s); ${profile.samples.length} samples every ${opts.intervalUs} µs;` +
       ` busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms.`,
   );
   console.log(

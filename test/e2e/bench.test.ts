@@ -161,4 +161,22 @@ describe('npm run profile (smoke test)', { timeout: 5 * 60_000 }, () => {
       'our files by path',
     );
   });
+
+  test('--flows profiles OAuth flows of signed-in users: the same table, per flow', async () => {
+    const flows = join(results, 'flows');
+    const args = ['--flows', '4', '--warmup', '1', '--interval-us', '200', '--results', flows];
+    const run = await bench(args, 4 * 60_000, 'bench/profile.mjs');
+    assert.equal(run.status, 0, `profile exited ${run.status}:\n${run.stderr.slice(-4000)}`);
+    assert.match(
+      run.stdout,
+      /\| part +\| self time +\| of which native +\| share of busy time +\| per flow +\|/,
+    );
+    assert.match(run.stdout, /^4 OAuth flows of signed-in users \(4 requests each\) in /m);
+    // A flow's own work is there: the code's redemption object (a fifth of a flow's busy time).
+    assert.match(run.stdout, /\| +src\/auth\/code-redemption\.ts +\|/);
+    assert.ok(
+      readdirSync(flows).some((name) => name.endsWith('.cpuprofile')),
+      'a .cpuprofile',
+    );
+  });
 });
