@@ -27,7 +27,7 @@ import {
   signIn,
 } from '../test/e2e/support/token.ts';
 import { bundleSize } from './lib/bundle.mjs';
-import { concurrentLoop, fetchPost, httpLoad, median, openSseSession } from './lib/load.mjs';
+import { concurrentLoop, fetchPost, httpLoad, median, mergedLoads, openSseSession } from './lib/load.mjs';
 import {
   hasResult,
   isComplete,
@@ -53,6 +53,9 @@ const HELP = `Usage: npm run bench [-- options]
   --quick          a short run: 1 round, short loads, fewer OAuth samples
   --rounds N       rounds of interleaved measurements (default 3; 1 with --quick)
   --seconds S      length of each measured load in seconds (default 4; 1.5 with --quick)
+  --slices N       each figure's loads (trivial, ours, floor, baseline) run in N turns of
+                   S/N seconds, their order rotating (default 4; 2 with --quick; 1: whole
+                   loads one after another)
   --baseline REV   also measure our Worker as it is at the git revision REV (a temporary
                    worktree), side by side with ours: rows "ours vs baseline"
   --users N        signed-in users whose tokens each load rotates over (default 64; 1 to 256)
@@ -103,6 +106,7 @@ function options() {
       rounds: { type: 'string' },
       seconds: { type: 'string' },
       users: { type: 'string' },
+      slices: { type: 'string' },
       baseline: { type: 'string' },
       strict: { type: 'boolean', default: false },
       results: { type: 'string' },
@@ -119,6 +123,9 @@ function options() {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
     throw new UsageError('--rounds must be 1 to 20');
   const users = values.users === undefined ? 64 : Number(values.users);
+  const slices = values.slices === undefined ? (quick ? 2 : 4) : Number(values.slices);
+  if (!Number.isInteger(slices) || slices < 1 || slices > 20)
+    throw new UsageError('--slices must be 1 to 20');
   if (!(seconds > 0 && seconds <= 60)) throw new UsageError('--seconds must be more than 0 and at most 60');
   if (!Number.isInteger(users) || users < 1 || users > 256) throw new UsageError('--users must be 1 to 256');
   if (quick && values.strict) {
@@ -131,6 +138,7 @@ function options() {
     rounds,
     seconds,
     users,
+    slices,
     baseline: values.baseline,
     warmupSeconds: quick ? 0.4 : 1,
     oauthRuns: quick ? 8 : 25,
@@ -277,32 +285,63 @@ function cpuOf(worker) {
 }
 
 /**
- * A warm-up load (discarded), then the measured load, with the CPU time it cost: of all the
- * wrangler's workerd processes (`cpuMsPerRequest`), and of the busiest thread of the Worker's
- * workerd (`threadCpuMsPerRequest`, the thread the Worker and its local KV and rate-limit
- * services share: the per-thread measure of docs/performance.md).
+ * The loads of one figure (the trivial Worker's, ours, the floor's, the baseline's), interleaved
+ * in time: a warm-up of each, then `--slices` turns in which every Worker runs its load for
+ * `--seconds / --slices`, the order rotating from turn to turn. On a shared machine the others'
+ * work comes and goes within seconds: interleaved this finely, every Worker meets the same of it,
+ * and their ratios stay where whole loads one after another would drift apart. Each result is
+ * the slices merged (`mergedLoads`), with the CPU each slice cost added up: of all the wrangler's
+ * workerd processes (`cpuMsPerRequest`), and of the busiest thread of the Worker's workerd
+ * (`threadCpuMsPerRequest`, the thread the Worker and its local KV and rate-limit services share:
+ * the per-thread measure of docs/performance.md). `entries`: `[name, worker, load]`; returns the
+ * results by name.
  */
-async function measuredLoad(opts, worker, load) {
-  await httpLoad({ ...load, seconds: opts.warmupSeconds, maxRequests: MAX_REQUESTS_PER_LOAD });
-  const cpuBefore = cpuOf(worker);
-  const threadsBefore = worker.threadCpu();
-  const result = await httpLoad({ ...load, seconds: opts.seconds, maxRequests: MAX_REQUESTS_PER_LOAD });
-  const thread = busiestThreadMs(threadsBefore, worker.threadCpu());
-  const cpu = cpuOf(worker) - cpuBefore;
-  const perRequest = (ms) => (result.requests > 0 ? ms / result.requests : Number.NaN);
-  return { ...result, cpuMsPerRequest: perRequest(cpu), threadCpuMsPerRequest: perRequest(thread) };
+async function interleavedLoads(opts, entries) {
+  for (const [, , load] of entries) {
+    await httpLoad({ ...load, seconds: opts.warmupSeconds, maxRequests: MAX_REQUESTS_PER_LOAD });
+  }
+  const slices = entries.map(() => ({ parts: [], cpu: 0, thread: 0 }));
+  const seconds = opts.seconds / opts.slices;
+  for (let turn = 0; turn < opts.slices; turn++) {
+    for (let k = 0; k < entries.length; k++) {
+      const index = (turn + k) % entries.length;
+      const [, worker, load] = entries[index];
+      const slice = slices[index];
+      const cpuBefore = cpuOf(worker);
+      const threadsBefore = worker.threadCpu();
+      const part = await httpLoad({
+        ...load,
+        seconds,
+        maxRequests: MAX_REQUESTS_PER_LOAD,
+        keepLatencies: true,
+      });
+      slice.thread += busiestThreadMs(threadsBefore, worker.threadCpu());
+      slice.cpu += cpuOf(worker) - cpuBefore;
+      slice.parts.push(part);
+    }
+  }
+  return Object.fromEntries(
+    entries.map(([name], index) => {
+      const { parts, cpu, thread } = slices[index];
+      const result = mergedLoads(parts);
+      const perRequest = (ms) => (result.requests > 0 ? ms / result.requests : Number.NaN);
+      return [
+        name,
+        { ...result, cpuMsPerRequest: perRequest(cpu), threadCpuMsPerRequest: perRequest(thread) },
+      ];
+    }),
+  );
 }
 
 /**
- * tools/call on /mcp, both eras, at each concurrency: trivial, then ours (and with `--baseline`
- * the baseline and ours, in an order that alternates from one load to the next and from one
- * round to the next), then the floor where it is measured. Every load rotates over the signed-in
- * users' tokens; the trivial and floor Workers get ours' (they ignore them).
+ * tools/call on /mcp, both eras, at each concurrency: the trivial Worker and ours (and the floor
+ * and the baseline where they are measured) interleaved slice by slice ({@link interleavedLoads}).
+ * Every load rotates over the signed-in users' tokens; the trivial and floor Workers get ours'
+ * (they ignore them).
  */
-async function mcpLoads(opts, round, workers, users, log) {
+async function mcpLoads(opts, workers, users, log) {
   const { trivial, floor, ours, baseline } = workers;
   const results = {};
-  let alternation = round;
   for (const era of [PROTOCOL_2026, PROTOCOL_2025]) {
     const request = mcpRequest(era);
     const verifyOurs = era === PROTOCOL_2026 ? isComplete : hasResult;
@@ -310,70 +349,52 @@ async function mcpLoads(opts, round, workers, users, log) {
       const key = `mcp ${era === PROTOCOL_2026 ? '2026' : '2025'} c=${connections}`;
       const base = { path: '/mcp', headers: request.headers, body: request.body, connections };
       const ourUsers = rotation(users.ours, era);
-      const t = await measuredLoad(opts, trivial, {
-        ...base,
-        origin: trivial.origin,
-        verify: hasResult,
-        headersFor: ourUsers,
-      });
-      const measureOurs = () =>
-        measuredLoad(opts, ours, { ...base, origin: ours.origin, verify: verifyOurs, headersFor: ourUsers });
-      let o;
-      let b;
-      let order;
-      if (baseline && FLOOR_CONCURRENCY.includes(connections)) {
-        const measureBaseline = () =>
-          measuredLoad(opts, baseline, {
-            ...base,
-            origin: baseline.origin,
-            verify: verifyOurs,
-            headersFor: rotation(users.baseline, era),
-          });
-        alternation += 1;
-        if (alternation % 2 === 0) {
-          order = ['baseline', 'ours'];
-          b = await measureBaseline();
-          o = await measureOurs();
-        } else {
-          order = ['ours', 'baseline'];
-          o = await measureOurs();
-          b = await measureBaseline();
+      const entries = [
+        ['trivial', trivial, { ...base, origin: trivial.origin, verify: hasResult, headersFor: ourUsers }],
+        ['ours', ours, { ...base, origin: ours.origin, verify: verifyOurs, headersFor: ourUsers }],
+      ];
+      if (FLOOR_CONCURRENCY.includes(connections)) {
+        entries.push([
+          'floor',
+          floor,
+          { ...base, origin: floor.origin, verify: hasResult, headersFor: ourUsers },
+        ]);
+        if (baseline) {
+          const baselineUsers = rotation(users.baseline, era);
+          entries.push([
+            'baseline',
+            baseline,
+            { ...base, origin: baseline.origin, verify: verifyOurs, headersFor: baselineUsers },
+          ]);
         }
-      } else o = await measureOurs();
-      results[key] = { trivial: t, ours: o };
+      }
+      const measured = await interleavedLoads(opts, entries);
+      results[key] = measured;
+      const { trivial: t, ours: o, floor: f, baseline: b } = measured;
+      const failures = Object.entries(measured).filter(([, load]) => load.failures > 0);
       log(
         `  ${key}: ours ${o.throughput.toFixed(0)} req/s p50 ${o.p50.toFixed(2)} ms` +
           ` | trivial ${t.throughput.toFixed(0)} req/s p50 ${t.p50.toFixed(2)} ms` +
-          (o.failures || t.failures ? ` | failures ours ${o.failures}, trivial ${t.failures}` : ''),
+          (f ? ` | floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms` : '') +
+          (b ? ` | baseline ${b.throughput.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms` : '') +
+          (failures.length > 0
+            ? ` | failures ${failures.map(([name, load]) => `${name} ${load.failures}`).join(', ')}`
+            : ''),
       );
-      if (b) {
-        results[key].baseline = b;
-        results[key].order = order;
-        log(
-          `  ${key}: baseline ${b.throughput.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms` +
-            ` (measured ${order[0] === 'baseline' ? 'before' : 'after'} ours)` +
-            (b.failures ? ` | failures ${b.failures}` : ''),
-        );
-      }
-      if (FLOOR_CONCURRENCY.includes(connections)) {
-        const f = await measuredLoad(opts, floor, {
-          ...base,
-          origin: floor.origin,
-          verify: hasResult,
-          headersFor: ourUsers,
-        });
-        results[key].floor = f;
-        log(`  ${key}: floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms`);
-      }
     }
   }
   // The 401 path: POST /mcp without a token, against a plain POST to the trivial Worker.
   const anonymous = mcpRequest(PROTOCOL_2025);
   const base = { path: '/mcp', headers: anonymous.headers, body: anonymous.body, connections: 8 };
-  const t = await measuredLoad(opts, trivial, { ...base, origin: trivial.origin, verify: hasResult });
-  const o = await measuredLoad(opts, ours, { ...base, origin: ours.origin, expectStatus: 401 });
-  results['401 c=8'] = { trivial: t, ours: o };
-  log(`  401 c=8: ours ${o.throughput.toFixed(0)} req/s | trivial ${t.throughput.toFixed(0)} req/s`);
+  const measured = await interleavedLoads(opts, [
+    ['trivial', trivial, { ...base, origin: trivial.origin, verify: hasResult }],
+    ['ours', ours, { ...base, origin: ours.origin, expectStatus: 401 }],
+  ]);
+  results['401 c=8'] = measured;
+  log(
+    `  401 c=8: ours ${measured.ours.throughput.toFixed(0)} req/s` +
+      ` | trivial ${measured.trivial.throughput.toFixed(0)} req/s`,
+  );
   return results;
 }
 
@@ -1099,7 +1120,7 @@ async function main() {
     log('  memory…');
     const memory = await memoryPhase(opts, trivial, floor, ours, users.ours);
     log('  tools/call on /mcp and the 401 path…');
-    const mcp = await mcpLoads(opts, round, { trivial, floor, ours, baseline: base }, users, log);
+    const mcp = await mcpLoads(opts, { trivial, floor, ours, baseline: base }, users, log);
     log('  SSE…');
     const sse = await sseLoads(opts, trivial, ours, users.ours[0].token, log);
     log('  OAuth flow…');

@@ -44,7 +44,8 @@ function assertLoopback(origin) {
  * (the bench rotates the signed-in users' Authorization headers with it). Latencies are
  * autocannon's own per-response times (sub-millisecond, not its integer histogram). A response
  * counts only with `expectStatus` and, when given, `verify(body)` true; anything else is counted
- * in `failures`.
+ * in `failures`. With `keepLatencies`, the result also holds every latency (`latencies`), for
+ * {@link mergedLoads}.
  */
 export async function httpLoad({
   origin,
@@ -57,6 +58,7 @@ export async function httpLoad({
   expectStatus = 200,
   verify,
   headersFor,
+  keepLatencies = false,
 }) {
   assertLoopback(origin);
   let nextId = 0;
@@ -96,8 +98,11 @@ export async function httpLoad({
     } else failures += 1;
   });
   // A hard stop a little after the planned end, should autocannon ever hang.
+  // autocannon counts its duration in whole seconds: a shorter or fractional load is stopped on time.
+  const stop = setTimeout(() => instance.stop(), seconds * 1000);
   const guard = setTimeout(() => instance.stop(), (seconds + 15) * 1000);
   const result = await instance;
+  clearTimeout(stop);
   clearTimeout(guard);
   const elapsed = performance.now() - started;
   const mismatches = result.mismatches ?? 0;
@@ -106,6 +111,30 @@ export async function httpLoad({
     errors: result.errors ?? 0,
     mismatches,
     statuses,
+    ...(keepLatencies ? { latencies } : {}),
+  });
+}
+
+/**
+ * Several {@link httpLoad} results of one load (its slices, each run with `keepLatencies`) as one:
+ * requests, time and failures added up, percentiles over every latency; `slices` lists each
+ * slice's throughput.
+ */
+export function mergedLoads(parts) {
+  const latencies = parts.flatMap((part) => part.latencies ?? []);
+  const statuses = {};
+  for (const part of parts) {
+    for (const [status, count] of Object.entries(part.statuses ?? {})) {
+      statuses[status] = (statuses[status] ?? 0) + count;
+    }
+  }
+  const sum = (field) => parts.reduce((total, part) => total + (part[field] ?? 0), 0);
+  return summarize(latencies, sum('requests'), sum('seconds') * 1000, {
+    failures: sum('failures'),
+    errors: sum('errors'),
+    mismatches: sum('mismatches'),
+    statuses,
+    slices: parts.map((part) => Math.round(part.throughput * 10) / 10),
   });
 }
 

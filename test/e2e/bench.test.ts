@@ -72,6 +72,12 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
     assert.match(run.stderr, /--strict judges full runs only/);
   });
 
+  test('--slices outside 1 to 20 is refused, before any server starts', async () => {
+    const run = await bench(['--quick', '--slices', '0'], 60_000);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /--slices must be 1 to 20/);
+  });
+
   test('a --baseline git cannot resolve is refused, before any server starts', async () => {
     const run = await bench(['--quick', '--baseline', 'no-such-revision-of-this-repository'], 60_000);
     assert.equal(run.status, 1, run.stderr);
@@ -102,6 +108,12 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
       'exactly the target rows carry a target',
     );
     for (const row of judged) assert.equal(typeof row.pass, 'boolean', row.figure);
+    // A quick run's loads are interleaved in two slices each: ours, the trivial Worker, the floor.
+    const load = result.rounds[0].mcp['mcp 2026 c=8'];
+    for (const worker of ['ours', 'trivial', 'floor']) {
+      assert.equal(load[worker].slices.length, 2, `${worker}: ${JSON.stringify(load[worker].slices)}`);
+      assert.ok(load[worker].requests > 0, `${worker} answered`);
+    }
   });
 });
 
