@@ -25,6 +25,13 @@ export function wranglerEnv() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Every wrangler this process spawned and has not stopped yet, from the moment it is spawned:
+ * {@link runMain} stops them on every way out, also one interrupted while it was still starting
+ * (each is in a process group of its own, which would outlive us).
+ */
+const spawned = new Set();
+
+/**
  * Starts `wrangler dev` for `config` on a free port of 127.0.0.1 with its own fresh state, and
  * waits (polling every 25 ms, at most `timeoutMs`) until `readyPath` answers 200.
  * `startupMs` is the time from spawning wrangler to that first 200. `cwd` is the project wrangler
@@ -98,6 +105,7 @@ export async function startWorker({
       };
     },
     async stop() {
+      spawned.delete(worker);
       if (child.exitCode === null && child.signalCode === null) {
         try {
           process.kill(-child.pid, 'SIGTERM');
@@ -114,6 +122,7 @@ export async function startWorker({
     },
   };
 
+  spawned.add(worker);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -266,22 +275,28 @@ export function benchConfig(root = ROOT) {
 /**
  * Runs a script's `main` (resolving to its exit status) and exits with that status, after
  * `cleanUp` (stopping its wrangler processes) on every way out: done, failed (status 1, the
- * message from `describeError`), or interrupted (SIGINT or SIGTERM: status 130).
+ * message from `describeError`), or interrupted (SIGINT or SIGTERM: status 130). Any wrangler
+ * still running after `cleanUp` (one that was starting when the run was interrupted) is stopped
+ * too.
  */
 export function runMain(main, cleanUp, describeError) {
+  const cleanUpAll = async () => {
+    await cleanUp();
+    await Promise.all([...spawned].map((worker) => worker.stop().catch(() => {})));
+  };
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
-      cleanUp().finally(() => process.exit(130));
+      cleanUpAll().finally(() => process.exit(130));
     });
   }
   main()
     .then(async (status) => {
-      await cleanUp();
+      await cleanUpAll();
       process.exit(status);
     })
     .catch(async (error) => {
       console.error(describeError(error));
-      await cleanUp();
+      await cleanUpAll();
       process.exit(1);
     });
 }

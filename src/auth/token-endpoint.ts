@@ -102,7 +102,9 @@ async function isKnownClient(
 /**
  * Whether `code` is the one its grant was issued with: the library keeps the code's hex SHA-256
  * (`authCodeId`) in the grant, also once the code is redeemed (its replay check needs it). Any
- * other code the library refuses (`code_mismatch`) without ever asking a redemption object.
+ * other code the library refuses (`code_mismatch`) without ever asking a redemption object. Were
+ * a new version of the library to store it otherwise, no code would reach its object, and the
+ * parallel-redemption and stale-replay tests of test/hardening.test.ts would fail.
  */
 async function isIssuedCode(grantRecord: string, code: string): Promise<boolean> {
   let stored: { authCodeId?: unknown };

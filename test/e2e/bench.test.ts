@@ -31,6 +31,25 @@ const TARGET_ROWS = [
   'start-up to first answer (median of 2)',
 ];
 
+/** Processes whose command line is a wrangler of the bench (its trivial, floor or own config). */
+function benchWranglers(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (
+      /wrangler/.test(cmdline) &&
+      /bench\/(trivial|floor)\/wrangler\.jsonc|bench-wrangler\.json/.test(cmdline)
+    )
+      found.push(`${pid}: ${cmdline}`);
+  }
+  return found;
+}
+
 interface Run {
   status: number | null;
   stdout: string;
@@ -83,6 +102,29 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, /--baseline no-such-revision-of-this-repository: git cannot resolve it/);
     assert.doesNotMatch(run.stderr, /wrangler/);
+  });
+
+  test('interrupted while a Worker is starting, it leaves no wrangler behind', async () => {
+    const child = spawn(process.execPath, ['bench/run.mjs', '--quick', '--results', results], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 3 * 60_000);
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      // The first Worker of the round is spawned, not yet answering: the interruption's moment.
+      if (/starting the Workers/.test(stderr) && child.exitCode === null) {
+        setTimeout(() => child.kill('SIGTERM'), 300);
+      }
+    });
+    const status = await closed;
+    clearTimeout(guard);
+    assert.equal(status, 130, stderr);
+    assert.match(stderr, /starting the Workers/);
+    assert.deepEqual(benchWranglers(), [], 'no wrangler of the bench still running');
   });
 
   test('runs to the end, prints every target row with pass or FAIL, exits 0 even on FAIL', async () => {
