@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseJsonc } from '../../test/e2e/support/jsonc.ts';
 import { freePort } from '../../test/e2e/support/server.ts';
 
 /** The repository root (bench/lib/ is two levels down). */
@@ -257,7 +258,7 @@ export function busiestThreadMs(before, after) {
  */
 export function benchConfig(root = ROOT) {
   const source = readFileSync(join(root, 'wrangler.jsonc'), 'utf8');
-  const config = JSON.parse(source.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'));
+  const config = parseJsonc(source);
   // Another name for another checkout: two `wrangler dev` of one name would share an entry of
   // wrangler's dev registry.
   if (root !== ROOT) config.name = `${config.name}-baseline`;
