@@ -63,12 +63,12 @@ export async function serveTokenEndpoint(
   // The grant a code names, read once here (the library is served this read): whether the code is
   // the one that grant was issued with decides whether it reaches its redemption object, and the
   // grant's metadata whether the code retires earlier grants once redeemed.
-  const grantRecord = summary.code && known && summary.grant ? await read(grantKey(summary.grant)) : null;
-  const redeemable =
-    summary.code !== null && grantRecord !== null && (await isIssuedCode(grantRecord, summary.code));
-  const response = redeemable
-    ? await redeemOnce(summary.code ?? '', env, answer, revokeGrant)
-    : await answer();
+  const { code } = summary;
+  const grantRecord = code && known && summary.grant ? await read(grantKey(summary.grant)) : null;
+  const response =
+    code !== null && grantRecord !== null && (await isIssuedCode(grantRecord, code))
+      ? await redeemOnce(code, env, answer, revokeGrant)
+      : await answer();
   await auditTokenResponse(summary, response);
   if (summary.grant && response.status === 200 && isMarkedToReplace(grantRecord)) {
     await retireReplaced(authorizationServer.getOAuthApi(env), env.OAUTH_KV, summary.grant);

@@ -50,13 +50,30 @@ function benchWranglers(): string[] {
   return found;
 }
 
+/** The rows of the markdown tables a bench script printed, each as its trimmed cells. */
+function tableRows(stdout: string): string[][] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('| '))
+    .map((line) => line.split('|').map((cell) => cell.trim()));
+}
+
 interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
 }
 
-function bench(args: string[], timeoutMs: number, script = 'bench/run.mjs'): Promise<Run> {
+/**
+ * Runs a bench script to its end (or SIGTERM after `timeoutMs`). With `interruptOn`, SIGTERM is
+ * sent 300 ms after stderr first matches it, as a user's Ctrl-C at that moment.
+ */
+function bench(
+  args: string[],
+  timeoutMs: number,
+  script = 'bench/run.mjs',
+  interruptOn?: RegExp,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd: ROOT,
@@ -68,8 +85,13 @@ function bench(args: string[], timeoutMs: number, script = 'bench/run.mjs'): Pro
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
     });
+    let interrupting = false;
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
+      if (interruptOn && !interrupting && interruptOn.test(stderr)) {
+        interrupting = true;
+        setTimeout(() => child.kill('SIGTERM'), 300);
+      }
     });
     // The bench and the profile stop their own wrangler processes on SIGTERM.
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
@@ -105,25 +127,15 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
   });
 
   test('interrupted while a Worker is starting, it leaves no wrangler behind', async () => {
-    const child = spawn(process.execPath, ['bench/run.mjs', '--quick', '--results', results], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 3 * 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      // The first Worker of the round is spawned, not yet answering: the interruption's moment.
-      if (/starting the Workers/.test(stderr) && child.exitCode === null) {
-        setTimeout(() => child.kill('SIGTERM'), 300);
-      }
-    });
-    const status = await closed;
-    clearTimeout(guard);
-    assert.equal(status, 130, stderr);
-    assert.match(stderr, /starting the Workers/);
+    // The first Worker of the round is spawned, not yet answering: the interruption's moment.
+    const run = await bench(
+      ['--quick', '--results', results],
+      3 * 60_000,
+      'bench/run.mjs',
+      /starting the Workers/,
+    );
+    assert.equal(run.status, 130, run.stderr);
+    assert.match(run.stderr, /starting the Workers/);
     assert.deepEqual(benchWranglers(), [], 'no wrangler of the bench still running');
   });
 
@@ -131,10 +143,7 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
     const run = await bench(['--quick', '--results', results], 14 * 60_000);
     assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stderr.slice(-4000)}`);
     // | figure | ours | trivial | ratio | target | result |
-    const table = run.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('| '))
-      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const table = tableRows(run.stdout);
     for (const figure of TARGET_ROWS) {
       const row = table.find((cells) => cells[1] === figure);
       assert.ok(row, `row "${figure}" in the table:\n${run.stdout}`);
@@ -191,10 +200,7 @@ describe('npm run profile (smoke test)', { timeout: 5 * 60_000 }, () => {
     const run = await bench(args, 4 * 60_000, 'bench/profile.mjs');
     assert.equal(run.status, 0, `profile exited ${run.status}:\n${run.stderr.slice(-4000)}`);
     // | part | self time | of which native | share of busy time | per request |
-    const table = run.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('| '))
-      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const table = tableRows(run.stdout);
     for (const part of PROFILE_ROWS) {
       const row = table.find((cells) => cells[1] === part);
       assert.ok(row, `row "${part}" in the table:\n${run.stdout}`);
