@@ -59,6 +59,10 @@ const HELP = `Usage: npm run bench [-- options]
                    loads one after another)
   --baseline REV   also measure our Worker as it is at the git revision REV (a temporary
                    worktree), side by side with ours: rows "ours vs baseline"
+  --without-assets also measure our Worker with \`assets\` left out of its config: under
+                   wrangler dev a static-file router runs in front of every request of ours
+                   (deployed, the protocol routes skip it: run_worker_first); rows "without
+                   static assets" say how much of the distance to the floor is that router
   --users N        signed-in users whose tokens each load rotates over (default 64; 1 to 256)
   --strict         exit with status 2 when a target is missed (not with --quick: a quick run
                    is a smoke test of the harness, too short to judge a target)
@@ -109,6 +113,7 @@ function options() {
       users: { type: 'string' },
       slices: { type: 'string' },
       baseline: { type: 'string' },
+      'without-assets': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       results: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -141,6 +146,7 @@ function options() {
     users,
     slices,
     baseline: values.baseline,
+    withoutAssets: values['without-assets'],
     warmupSeconds: quick ? 0.4 : 1,
     oauthRuns: quick ? 8 : 25,
     earlierGrants: quick ? 50 : 200,
@@ -341,7 +347,7 @@ async function interleavedLoads(opts, entries) {
  * (they ignore them).
  */
 async function mcpLoads(opts, workers, users, log) {
-  const { trivial, floor, ours, baseline } = workers;
+  const { trivial, floor, ours, baseline, withoutAssets } = workers;
   const results = {};
   for (const era of [PROTOCOL_2026, PROTOCOL_2025]) {
     const request = mcpRequest(era);
@@ -368,16 +374,25 @@ async function mcpLoads(opts, workers, users, log) {
             { ...base, origin: baseline.origin, verify: verifyOurs, headersFor: baselineUsers },
           ]);
         }
+        if (withoutAssets) {
+          const variantUsers = rotation(users.withoutAssets, era);
+          entries.push([
+            'withoutAssets',
+            withoutAssets,
+            { ...base, origin: withoutAssets.origin, verify: verifyOurs, headersFor: variantUsers },
+          ]);
+        }
       }
       const measured = await interleavedLoads(opts, entries);
       results[key] = measured;
-      const { trivial: t, ours: o, floor: f, baseline: b } = measured;
+      const { trivial: t, ours: o, floor: f, baseline: b, withoutAssets: w } = measured;
       const failures = Object.entries(measured).filter(([, load]) => load.failures > 0);
       log(
         `  ${key}: ours ${o.throughput.toFixed(0)} req/s p50 ${o.p50.toFixed(2)} ms` +
           ` | trivial ${t.throughput.toFixed(0)} req/s p50 ${t.p50.toFixed(2)} ms` +
           (f ? ` | floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms` : '') +
           (b ? ` | baseline ${b.throughput.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms` : '') +
+          (w ? ` | without assets ${w.throughput.toFixed(0)} req/s p50 ${w.p50.toFixed(2)} ms` : '') +
           (failures.length > 0
             ? ` | failures ${failures.map(([name, load]) => `${name} ${load.failures}`).join(', ')}`
             : ''),
@@ -770,6 +785,7 @@ function summaryRows(result) {
     ratio: floorGrowth.ratio,
   });
   if (result.baseline) rows.push(...baselineRows(result));
+  if (result.options.withoutAssets) rows.push(...withoutAssetsRows(result));
   return rows;
 }
 
@@ -848,6 +864,71 @@ function baselineRows(result) {
   return rows;
 }
 
+/**
+ * `--without-assets`: our Worker without `assets` in its config, measured in the same rounds.
+ * Under `wrangler dev`, a Worker with static assets is reached through the static-file router
+ * (miniflare's, on the Worker's own thread) even for the routes of `run_worker_first`; the floor
+ * has none. These rows put that Worker against the floor, next to the target each bears on, and
+ * the router's own cost (ours − without). Not judged: the targets are for the Worker as
+ * `npm run dev` runs it.
+ */
+function withoutAssetsRows(result) {
+  const rows = [];
+  const rounds = result.rounds;
+  const eraLabel = { 2026: '2026-07-28', 2025: '2025-era' };
+  const notJudged = (target) => `(${target}, not judged)`;
+  for (const era of ['2026', '2025']) {
+    for (const c of FLOOR_CONCURRENCY) {
+      const load = (round) => round.mcp[`mcp ${era} c=${c}`];
+      const label = `${eraLabel[era]} c=${c}`;
+      const tp = across(rounds, (r) => ({
+        ours: load(r).withoutAssets.throughput,
+        trivial: load(r).floor.throughput,
+      }));
+      rows.push({
+        figure: `  without static assets vs floor: ${label} throughput`,
+        unit: 'req/s',
+        ...tp,
+        trivialLabel: `${tp.trivial.toFixed(0)} req/s (floor)`,
+        targetLabel: notJudged(`≥ ${TARGETS.throughputVsFloor}×`),
+      });
+      if (c !== 8) continue;
+      const p50 = across(rounds, (r) => ({ ours: load(r).withoutAssets.p50, trivial: load(r).floor.p50 }));
+      rows.push({
+        figure: `  without static assets vs floor: ${label} p50`,
+        unit: 'ms',
+        ...p50,
+        trivialLabel: `${p50.trivial.toFixed(1)} ms (floor)`,
+        targetLabel: notJudged(`≤ ${TARGETS.medianLatencyVsFloor}×`),
+      });
+      const thread = (side) => median(rounds.map((r) => load(r)[side].threadCpuMsPerRequest));
+      const difference = (a, b) =>
+        median(rounds.map((r) => load(r)[a].threadCpuMsPerRequest - load(r)[b].threadCpuMsPerRequest));
+      const signed = (ms) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)} ms`;
+      const above = difference('withoutAssets', 'floor');
+      rows.push({
+        figure: `  without static assets vs floor: ${label} Worker thread CPU/request`,
+        unit: 'ms',
+        ours: thread('withoutAssets'),
+        trivial: thread('floor'),
+        trivialLabel: `${thread('floor').toFixed(2)} ms (floor)`,
+        ratioLabel: signed(above),
+        targetLabel: notJudged(`≤ floor + ${TARGETS.threadCpuAboveFloorMs} ms`),
+      });
+      const router = difference('ours', 'withoutAssets');
+      rows.push({
+        figure: `  static-file router (ours − without static assets): ${label} Worker thread CPU/request`,
+        unit: 'ms',
+        ours: thread('ours'),
+        trivial: thread('withoutAssets'),
+        trivialLabel: `${thread('withoutAssets').toFixed(2)} ms (without)`,
+        ratioLabel: signed(router),
+      });
+    }
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -865,7 +946,8 @@ function perUserRate(result) {
   for (const round of result.rounds) {
     for (const [key, load] of Object.entries(round.mcp)) {
       if (!key.startsWith('mcp ')) continue;
-      for (const side of [load.ours, load.baseline]) if (side) busiest = Math.max(busiest, side.throughput);
+      for (const side of [load.ours, load.baseline, load.withoutAssets])
+        if (side) busiest = Math.max(busiest, side.throughput);
     }
   }
   return {
@@ -1011,7 +1093,10 @@ async function start(name, baseline) {
         })
       : await startWorker({
           name,
-          config: name === 'baseline' ? baseline.config : benchConfig(),
+          config:
+            name === 'baseline'
+              ? baseline.config
+              : benchConfig(ROOT, { withoutAssets: name === 'withoutAssets' }),
           cwd: name === 'baseline' ? baseline.dir : ROOT,
           readyPath: '/.well-known/oauth-authorization-server',
           extraArgs: WRANGLER_DEV_FLAGS,
@@ -1069,6 +1154,7 @@ async function main() {
     let base = baseline && round % 2 === 1 ? await start('baseline', baseline) : undefined;
     const ours = await start('ours');
     if (baseline && !base) base = await start('baseline', baseline);
+    const withoutAssets = opts.withoutAssets ? await start('withoutAssets') : undefined;
     result.startup.trivial.push(trivial.startupMs);
     result.startup.ours.push(ours.startupMs);
     if (base) result.startup.baseline.push(base.startupMs);
@@ -1094,11 +1180,19 @@ async function main() {
       if (baselineSession) log('  baseline, 2025 era: the server asked for a session; each user opened one');
       await checkRequests(base, trivial, users.baseline);
     }
+    let withoutAssetsSession;
+    if (withoutAssets) {
+      const variantSignedIn = await signInUsers(withoutAssets, opts.users);
+      users.withoutAssets = variantSignedIn.users;
+      log(`  without static assets: signed in ${opts.users} users in ${variantSignedIn.ms.toFixed(0)} ms`);
+      withoutAssetsSession = await sessions2025(withoutAssets, users.withoutAssets);
+      await checkRequests(withoutAssets, trivial, users.withoutAssets);
+    }
 
     log('  memory…');
     const memory = await memoryPhase(opts, trivial, floor, ours, users.ours);
     log('  tools/call on /mcp and the 401 path…');
-    const mcp = await mcpLoads(opts, { trivial, floor, ours, baseline: base }, users, log);
+    const mcp = await mcpLoads(opts, { trivial, floor, ours, baseline: base, withoutAssets }, users, log);
     log('  SSE…');
     const sse = await sseLoads(opts, trivial, ours, users.ours[0].token, log);
     log('  OAuth flow…');
@@ -1115,11 +1209,13 @@ async function main() {
       signInUsersMs: signedIn.ms,
       session2025: session,
       ...(base ? { baselineSession2025: baselineSession } : {}),
+      ...(withoutAssets ? { withoutAssetsSession2025: withoutAssetsSession } : {}),
     });
 
     await stop(trivial);
     await stop(floor);
     if (base) await stop(base);
+    if (withoutAssets) await stop(withoutAssets);
     await stop(ours);
   }
   // Start-up is timed in every round; a run of fewer rounds adds start-only samples.
@@ -1185,9 +1281,22 @@ async function main() {
         ' rows "ours vs baseline" are ours / baseline (thread CPU: ours − baseline), not judged.',
     );
   }
+  if (opts.withoutAssets) {
+    console.log(
+      'Without static assets: our Worker with `assets` left out of its config, so that wrangler dev puts no' +
+        ' static-file router in front of it (deployed, the protocol routes skip that router: run_worker_first);' +
+        ' its rows are not judged.',
+    );
+  }
   console.log(
     failed.length === 0 ? 'All targets met.' : `Targets missed (${failed.length}): ${failed.join('; ')}.`,
   );
+  if (!opts.withoutAssets && failed.some((figure) => figure.startsWith('ours vs floor'))) {
+    console.log(
+      'Under wrangler dev every request of ours, not of the floor, passes the static-file router:' +
+        ' --without-assets measures how much of the distance to the floor that is.',
+    );
+  }
   const [startLoad] = result.environment.loadavgAtStart;
   const [endLoad] = result.environment.loadavgAtEnd;
   console.log(

@@ -18,7 +18,8 @@ function cells(row) {
     row.trivialLabel ?? formatNumber(row.trivial, row.unit),
     row.ratioLabel ??
       (row.ratio === undefined ? '—' : Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : 'n/a'),
-    row.target ?? '—',
+    // `targetLabel`: a row that is not judged, shown next to the target it bears on.
+    row.target ?? row.targetLabel ?? '—',
     row.pass === undefined ? '' : row.pass ? 'pass' : 'FAIL',
   ];
 }

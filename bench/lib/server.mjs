@@ -254,21 +254,27 @@ export function busiestThreadMs(before, after) {
  * grants and thousands of MCP calls from one address in a minute), written to
  * .wrangler/bench-wrangler.json; returns its path. Everything else is the product's. `root` is the
  * checkout whose wrangler.jsonc it is (the baseline's worktree for `--baseline`, then named
- * `<name>-baseline`).
+ * `<name>-baseline`). With `withoutAssets` (`--without-assets`), the same Worker without its
+ * `assets` (so `wrangler dev` puts no static-file router in front of it), named
+ * `<name>-without-assets`, in .wrangler/bench-wrangler-without-assets.json.
  */
-export function benchConfig(root = ROOT) {
+export function benchConfig(root = ROOT, { withoutAssets = false } = {}) {
   const source = readFileSync(join(root, 'wrangler.jsonc'), 'utf8');
   const config = parseJsonc(source);
-  // Another name for another checkout: two `wrangler dev` of one name would share an entry of
-  // wrangler's dev registry.
+  // Another name for another checkout or variant: two `wrangler dev` of one name would share an
+  // entry of wrangler's dev registry.
   if (root !== ROOT) config.name = `${config.name}-baseline`;
+  if (withoutAssets) {
+    config.name = `${config.name}-without-assets`;
+    delete config.assets;
+  }
   config.main = '../src/index.ts';
   // Paths in the config are relative to it: this copy lives one folder down.
   if (config.assets?.directory) config.assets.directory = join('..', config.assets.directory);
   delete config.$schema;
   for (const limiter of config.ratelimits ?? []) limiter.simple.limit = 1_000_000;
   mkdirSync(join(root, '.wrangler'), { recursive: true });
-  const path = join(root, '.wrangler', 'bench-wrangler.json');
+  const path = join(root, '.wrangler', `bench-wrangler${withoutAssets ? '-without-assets' : ''}.json`);
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
 }

@@ -31,6 +31,20 @@ const TARGET_ROWS = [
   'start-up to first answer (median of 2)',
 ];
 
+/** The rows `--without-assets` adds: our Worker without static assets against the floor. */
+const WITHOUT_ASSETS_ROWS = [
+  'without static assets vs floor: 2026-07-28 c=8 throughput',
+  'without static assets vs floor: 2026-07-28 c=8 p50',
+  'without static assets vs floor: 2026-07-28 c=8 Worker thread CPU/request',
+  'static-file router (ours − without static assets): 2026-07-28 c=8 Worker thread CPU/request',
+  'without static assets vs floor: 2026-07-28 c=32 throughput',
+  'without static assets vs floor: 2025-era c=8 throughput',
+  'without static assets vs floor: 2025-era c=8 p50',
+  'without static assets vs floor: 2025-era c=8 Worker thread CPU/request',
+  'static-file router (ours − without static assets): 2025-era c=8 Worker thread CPU/request',
+  'without static assets vs floor: 2025-era c=32 throughput',
+];
+
 /** Processes whose command line is a wrangler of the bench (its trivial, floor or own config). */
 function benchWranglers(): string[] {
   const found: string[] = [];
@@ -43,7 +57,7 @@ function benchWranglers(): string[] {
     }
     if (
       /wrangler/.test(cmdline) &&
-      /bench\/(trivial|floor)\/wrangler\.jsonc|bench-wrangler\.json/.test(cmdline)
+      /bench\/(trivial|floor)\/wrangler\.jsonc|bench-wrangler(-without-assets)?\.json/.test(cmdline)
     )
       found.push(`${pid}: ${cmdline}`);
   }
@@ -140,7 +154,7 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
   });
 
   test('runs to the end, prints every target row with pass or FAIL, exits 0 even on FAIL', async () => {
-    const run = await bench(['--quick', '--results', results], 14 * 60_000);
+    const run = await bench(['--quick', '--without-assets', '--results', results], 14 * 60_000);
     assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stderr.slice(-4000)}`);
     // | figure | ours | trivial | ratio | target | result |
     const table = tableRows(run.stdout);
@@ -159,11 +173,19 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
       'exactly the target rows carry a target',
     );
     for (const row of judged) assert.equal(typeof row.pass, 'boolean', row.figure);
-    // A quick run's loads are interleaved in two slices each: ours, the trivial Worker, the floor.
+    // A quick run's loads are interleaved in two slices each: ours, the trivial Worker, the floor,
+    // and with --without-assets ours without static assets.
     const load = result.rounds[0].mcp['mcp 2026 c=8'];
-    for (const worker of ['ours', 'trivial', 'floor']) {
-      assert.equal(load[worker].slices.length, 2, `${worker}: ${JSON.stringify(load[worker].slices)}`);
+    for (const worker of ['ours', 'trivial', 'floor', 'withoutAssets']) {
+      assert.equal(load[worker]?.slices.length, 2, `${worker}: ${JSON.stringify(load[worker]?.slices)}`);
       assert.ok(load[worker].requests > 0, `${worker} answered`);
+    }
+    // --without-assets: its rows say which target each bears on, and none is judged.
+    for (const figure of WITHOUT_ASSETS_ROWS) {
+      const row = table.find((cells) => cells[1] === figure);
+      assert.ok(row, `row "${figure}" in the table:\n${run.stdout}`);
+      assert.equal(row[6], '', `row "${figure}" not judged: ${row.join(' | ')}`);
+      assert.match(row[5] ?? '', /^(—|\(.+, not judged\))$/, `row "${figure}" target: ${row.join(' | ')}`);
     }
   });
 });
