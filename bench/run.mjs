@@ -60,8 +60,8 @@ const HELP = `Usage: npm run bench [-- options]
   --baseline REV   also measure our Worker as it is at the git revision REV (a temporary
                    worktree), side by side with ours: rows "ours vs baseline"
   --without-assets also measure our Worker with \`assets\` left out of its config: under
-                   wrangler dev a static-file router runs in front of every request of ours
-                   (deployed, the protocol routes skip it: run_worker_first); rows "without
+                   wrangler dev a static-file router runs on our thread in front of every
+                   request (deployed, it is Cloudflare's, not the Worker's CPU); rows "without
                    static assets" say how much of the distance to the floor is that router
   --users N        signed-in users whose tokens each load rotates over (default 64; 1 to 256)
   --strict         exit with status 2 when a target is missed (not with --quick: a quick run
@@ -1284,7 +1284,7 @@ async function main() {
   if (opts.withoutAssets) {
     console.log(
       'Without static assets: our Worker with `assets` left out of its config, so that wrangler dev puts no' +
-        ' static-file router in front of it (deployed, the protocol routes skip that router: run_worker_first);' +
+        " static-file router in front of it (deployed, that router is Cloudflare's, not the Worker's CPU);" +
         ' its rows are not judged.',
     );
   }
