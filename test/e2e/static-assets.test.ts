@@ -60,6 +60,34 @@ describe('static files and protocol routes', () => {
     for (const file of files) assert.ok(!workerFirst(patterns, file), `${file} is served before the Worker`);
   });
 
+  test('the conformance build has the same static files, routes and bindings as the product', () => {
+    // wrangler.conformance.jsonc is the product plus the suite's fixtures: the e2e tests that run
+    // it (conformance, tasks, asking) must meet the product's routing and storage, not their own.
+    const conformance = parseJsonc(readFileSync(join(ROOT, 'wrangler.conformance.jsonc'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const product = config as unknown as Record<string, unknown>;
+    for (const key of [
+      'assets',
+      'compatibility_date',
+      'compatibility_flags',
+      'kv_namespaces',
+      'durable_objects',
+      'migrations',
+      'vars',
+    ]) {
+      assert.deepEqual(conformance[key], product[key], `${key} as in wrangler.jsonc`);
+    }
+    // Its rate limits are the product's but for the per-user MCP limit (one token runs the suite).
+    const limiters = (value: unknown) =>
+      (value as { name: string; simple: { period: number } }[]).map(({ name, simple }) => ({
+        name,
+        period: simple.period,
+      }));
+    assert.deepEqual(limiters(conformance.ratelimits), limiters(product.ratelimits));
+  });
+
   describe('under wrangler dev', () => {
     let server: RunningServer;
     before(async () => {
