@@ -579,15 +579,31 @@ function across(rounds, pick) {
   return { ours: median(ours), trivial: median(trivial), ratio: median(ratios) };
 }
 
+/** How the table names each protocol era. */
+const ERA_LABEL = { 2026: '2026-07-28', 2025: '2025-era' };
+
+/**
+ * The tools/call loads measured against the floor (both eras, `FLOOR_CONCURRENCY`): each with its
+ * label (`2026-07-28 c=8`), its concurrency, and `load(round)`, its figures in a round.
+ */
+function floorLoads() {
+  return ['2026', '2025'].flatMap((era) =>
+    FLOOR_CONCURRENCY.map((c) => ({
+      c,
+      label: `${ERA_LABEL[era]} c=${c}`,
+      load: (round) => round.mcp[`mcp ${era} c=${c}`],
+    })),
+  );
+}
+
 /** A target row's result: `pass` true or false, and the target text. */
 const judged = (target, pass) => ({ target, pass });
 
 function summaryRows(result) {
   const rows = [];
   const rounds = result.rounds;
-  const eraLabel = { 2026: '2026-07-28', 2025: '2025-era' };
   for (const era of ['2026', '2025']) {
-    const label = eraLabel[era];
+    const label = ERA_LABEL[era];
     for (const c of CONCURRENCY) {
       const key = `mcp ${era} c=${c}`;
       const load = (round) => round.mcp[key];
@@ -798,42 +814,37 @@ function baselineRows(result) {
   const rows = [];
   const rounds = result.rounds;
   const vs = (label) => `  ours vs baseline: ${label}`;
-  const eraLabel = { 2026: '2026-07-28', 2025: '2025-era' };
-  for (const era of ['2026', '2025']) {
-    for (const c of FLOOR_CONCURRENCY) {
-      const load = (round) => round.mcp[`mcp ${era} c=${c}`];
-      const label = `${eraLabel[era]} c=${c}`;
-      const tp = across(rounds, (r) => ({
-        ours: load(r).ours.throughput,
-        trivial: load(r).baseline.throughput,
-      }));
-      rows.push({
-        figure: vs(`${label} throughput`),
-        unit: 'req/s',
-        ...tp,
-        trivialLabel: `${formatNumber(tp.trivial, 'req/s')} (baseline)`,
-      });
-      const p50 = across(rounds, (r) => ({ ours: load(r).ours.p50, trivial: load(r).baseline.p50 }));
-      rows.push({
-        figure: vs(`${label} p50`),
-        unit: 'ms',
-        ...p50,
-        trivialLabel: `${formatNumber(p50.trivial, 'ms')} (baseline)`,
-      });
-      const ours = median(rounds.map((r) => load(r).ours.threadCpuMsPerRequest));
-      const theirs = median(rounds.map((r) => load(r).baseline.threadCpuMsPerRequest));
-      const diff = median(
-        rounds.map((r) => load(r).ours.threadCpuMsPerRequest - load(r).baseline.threadCpuMsPerRequest),
-      );
-      rows.push({
-        figure: vs(`${label} Worker thread CPU/request`),
-        unit: 'ms',
-        ours,
-        trivial: theirs,
-        trivialLabel: `${theirs.toFixed(2)} ms (baseline)`,
-        ratioLabel: `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(2)} ms`,
-      });
-    }
+  for (const { label, load } of floorLoads()) {
+    const tp = across(rounds, (r) => ({
+      ours: load(r).ours.throughput,
+      trivial: load(r).baseline.throughput,
+    }));
+    rows.push({
+      figure: vs(`${label} throughput`),
+      unit: 'req/s',
+      ...tp,
+      trivialLabel: `${formatNumber(tp.trivial, 'req/s')} (baseline)`,
+    });
+    const p50 = across(rounds, (r) => ({ ours: load(r).ours.p50, trivial: load(r).baseline.p50 }));
+    rows.push({
+      figure: vs(`${label} p50`),
+      unit: 'ms',
+      ...p50,
+      trivialLabel: `${formatNumber(p50.trivial, 'ms')} (baseline)`,
+    });
+    const ours = median(rounds.map((r) => load(r).ours.threadCpuMsPerRequest));
+    const theirs = median(rounds.map((r) => load(r).baseline.threadCpuMsPerRequest));
+    const diff = median(
+      rounds.map((r) => load(r).ours.threadCpuMsPerRequest - load(r).baseline.threadCpuMsPerRequest),
+    );
+    rows.push({
+      figure: vs(`${label} Worker thread CPU/request`),
+      unit: 'ms',
+      ours,
+      trivial: theirs,
+      trivialLabel: `${theirs.toFixed(2)} ms (baseline)`,
+      ratioLabel: `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(2)} ms`,
+    });
   }
   const flow = across(rounds, (r) => ({ ours: r.oauth.flow0, trivial: r.oauth.baseline0 }));
   rows.push({
@@ -875,56 +886,51 @@ function baselineRows(result) {
 function withoutAssetsRows(result) {
   const rows = [];
   const rounds = result.rounds;
-  const eraLabel = { 2026: '2026-07-28', 2025: '2025-era' };
   const notJudged = (target) => `(${target}, not judged)`;
-  for (const era of ['2026', '2025']) {
-    for (const c of FLOOR_CONCURRENCY) {
-      const load = (round) => round.mcp[`mcp ${era} c=${c}`];
-      const label = `${eraLabel[era]} c=${c}`;
-      const tp = across(rounds, (r) => ({
-        ours: load(r).withoutAssets.throughput,
-        trivial: load(r).floor.throughput,
-      }));
-      rows.push({
-        figure: `  without static assets vs floor: ${label} throughput`,
-        unit: 'req/s',
-        ...tp,
-        trivialLabel: `${tp.trivial.toFixed(0)} req/s (floor)`,
-        targetLabel: notJudged(`≥ ${TARGETS.throughputVsFloor}×`),
-      });
-      if (c !== 8) continue;
-      const p50 = across(rounds, (r) => ({ ours: load(r).withoutAssets.p50, trivial: load(r).floor.p50 }));
-      rows.push({
-        figure: `  without static assets vs floor: ${label} p50`,
-        unit: 'ms',
-        ...p50,
-        trivialLabel: `${p50.trivial.toFixed(1)} ms (floor)`,
-        targetLabel: notJudged(`≤ ${TARGETS.medianLatencyVsFloor}×`),
-      });
-      const thread = (side) => median(rounds.map((r) => load(r)[side].threadCpuMsPerRequest));
-      const difference = (a, b) =>
-        median(rounds.map((r) => load(r)[a].threadCpuMsPerRequest - load(r)[b].threadCpuMsPerRequest));
-      const signed = (ms) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)} ms`;
-      const above = difference('withoutAssets', 'floor');
-      rows.push({
-        figure: `  without static assets vs floor: ${label} Worker thread CPU/request`,
-        unit: 'ms',
-        ours: thread('withoutAssets'),
-        trivial: thread('floor'),
-        trivialLabel: `${thread('floor').toFixed(2)} ms (floor)`,
-        ratioLabel: signed(above),
-        targetLabel: notJudged(`≤ floor + ${TARGETS.threadCpuAboveFloorMs} ms`),
-      });
-      const router = difference('ours', 'withoutAssets');
-      rows.push({
-        figure: `  static-file router (ours − without static assets): ${label} Worker thread CPU/request`,
-        unit: 'ms',
-        ours: thread('ours'),
-        trivial: thread('withoutAssets'),
-        trivialLabel: `${thread('withoutAssets').toFixed(2)} ms (without)`,
-        ratioLabel: signed(router),
-      });
-    }
+  for (const { c, label, load } of floorLoads()) {
+    const tp = across(rounds, (r) => ({
+      ours: load(r).withoutAssets.throughput,
+      trivial: load(r).floor.throughput,
+    }));
+    rows.push({
+      figure: `  without static assets vs floor: ${label} throughput`,
+      unit: 'req/s',
+      ...tp,
+      trivialLabel: `${tp.trivial.toFixed(0)} req/s (floor)`,
+      targetLabel: notJudged(`≥ ${TARGETS.throughputVsFloor}×`),
+    });
+    if (c !== 8) continue;
+    const p50 = across(rounds, (r) => ({ ours: load(r).withoutAssets.p50, trivial: load(r).floor.p50 }));
+    rows.push({
+      figure: `  without static assets vs floor: ${label} p50`,
+      unit: 'ms',
+      ...p50,
+      trivialLabel: `${p50.trivial.toFixed(1)} ms (floor)`,
+      targetLabel: notJudged(`≤ ${TARGETS.medianLatencyVsFloor}×`),
+    });
+    const thread = (side) => median(rounds.map((r) => load(r)[side].threadCpuMsPerRequest));
+    const difference = (a, b) =>
+      median(rounds.map((r) => load(r)[a].threadCpuMsPerRequest - load(r)[b].threadCpuMsPerRequest));
+    const signed = (ms) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)} ms`;
+    const above = difference('withoutAssets', 'floor');
+    rows.push({
+      figure: `  without static assets vs floor: ${label} Worker thread CPU/request`,
+      unit: 'ms',
+      ours: thread('withoutAssets'),
+      trivial: thread('floor'),
+      trivialLabel: `${thread('floor').toFixed(2)} ms (floor)`,
+      ratioLabel: signed(above),
+      targetLabel: notJudged(`≤ floor + ${TARGETS.threadCpuAboveFloorMs} ms`),
+    });
+    const router = difference('ours', 'withoutAssets');
+    rows.push({
+      figure: `  static-file router (ours − without static assets): ${label} Worker thread CPU/request`,
+      unit: 'ms',
+      ours: thread('ours'),
+      trivial: thread('withoutAssets'),
+      trivialLabel: `${thread('withoutAssets').toFixed(2)} ms (without)`,
+      ratioLabel: signed(router),
+    });
   }
   return rows;
 }
