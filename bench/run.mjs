@@ -366,21 +366,14 @@ async function mcpLoads(opts, workers, users, log) {
           floor,
           { ...base, origin: floor.origin, verify: hasResult, headersFor: ourUsers },
         ]);
-        if (baseline) {
-          const baselineUsers = rotation(users.baseline, era);
-          entries.push([
-            'baseline',
-            baseline,
-            { ...base, origin: baseline.origin, verify: verifyOurs, headersFor: baselineUsers },
-          ]);
-        }
-        if (withoutAssets) {
-          const variantUsers = rotation(users.withoutAssets, era);
-          entries.push([
-            'withoutAssets',
-            withoutAssets,
-            { ...base, origin: withoutAssets.origin, verify: verifyOurs, headersFor: variantUsers },
-          ]);
+        // Our Worker's other versions (--baseline, --without-assets), each with its own users.
+        for (const [name, worker] of [
+          ['baseline', baseline],
+          ['withoutAssets', withoutAssets],
+        ]) {
+          if (!worker) continue;
+          const headersFor = rotation(users[name], era);
+          entries.push([name, worker, { ...base, origin: worker.origin, verify: verifyOurs, headersFor }]);
         }
       }
       const measured = await interleavedLoads(opts, entries);
