@@ -591,6 +591,27 @@ function floorLoads() {
   );
 }
 
+/**
+ * The row comparing two Workers' thread CPU per call in one load (`a` in the ours column, `b` named
+ * `bName` in the other): each the median over the rounds; the difference a − b is the median of
+ * the per-round differences, shown in ms with its sign. Returns the row and that difference.
+ */
+function threadCpuRow(rounds, load, [a, b], figure, bName) {
+  const cpu = (side) => median(rounds.map((r) => load(r)[side].threadCpuMsPerRequest));
+  const difference = median(
+    rounds.map((r) => load(r)[a].threadCpuMsPerRequest - load(r)[b].threadCpuMsPerRequest),
+  );
+  const row = {
+    figure,
+    unit: 'ms',
+    ours: cpu(a),
+    trivial: cpu(b),
+    trivialLabel: `${cpu(b).toFixed(2)} ms (${bName})`,
+    ratioLabel: `${difference >= 0 ? '+' : '−'}${Math.abs(difference).toFixed(2)} ms`,
+  };
+  return [row, difference];
+}
+
 /** A target row's result: `pass` true or false, and the target text. */
 const judged = (target, pass) => ({ target, pass });
 
@@ -654,17 +675,15 @@ function summaryRows(result) {
       }));
       rows.push({ figure: `tools/call ${label} c=${c} Worker thread CPU/request`, unit: 'ms', ...thread });
       // Ours minus the floor, per round, then the median: an absolute target (milliseconds).
-      const above = median(
-        rounds.map((r) => load(r).ours.threadCpuMsPerRequest - load(r).floor.threadCpuMsPerRequest),
+      const [cpuVsFloor, above] = threadCpuRow(
+        rounds,
+        load,
+        ['ours', 'floor'],
+        `  ours vs floor: ${label} c=${c} Worker thread CPU/request`,
+        'floor',
       );
-      const floorThread = median(rounds.map((r) => load(r).floor.threadCpuMsPerRequest));
       rows.push({
-        figure: `  ours vs floor: ${label} c=${c} Worker thread CPU/request`,
-        unit: 'ms',
-        ours: thread.ours,
-        trivial: floorThread,
-        trivialLabel: `${floorThread.toFixed(2)} ms (floor)`,
-        ratioLabel: `${above >= 0 ? '+' : '−'}${Math.abs(above).toFixed(2)} ms`,
+        ...cpuVsFloor,
         ...judged(`≤ floor + ${TARGETS.threadCpuAboveFloorMs} ms`, above <= TARGETS.threadCpuAboveFloorMs),
       });
     }
@@ -827,19 +846,15 @@ function baselineRows(result) {
       ...p50,
       trivialLabel: `${formatNumber(p50.trivial, 'ms')} (baseline)`,
     });
-    const ours = median(rounds.map((r) => load(r).ours.threadCpuMsPerRequest));
-    const theirs = median(rounds.map((r) => load(r).baseline.threadCpuMsPerRequest));
-    const diff = median(
-      rounds.map((r) => load(r).ours.threadCpuMsPerRequest - load(r).baseline.threadCpuMsPerRequest),
+    rows.push(
+      threadCpuRow(
+        rounds,
+        load,
+        ['ours', 'baseline'],
+        vs(`${label} Worker thread CPU/request`),
+        'baseline',
+      )[0],
     );
-    rows.push({
-      figure: vs(`${label} Worker thread CPU/request`),
-      unit: 'ms',
-      ours,
-      trivial: theirs,
-      trivialLabel: `${theirs.toFixed(2)} ms (baseline)`,
-      ratioLabel: `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(2)} ms`,
-    });
   }
   const flow = across(rounds, (r) => ({ ours: r.oauth.flow0, trivial: r.oauth.baseline0 }));
   rows.push({
@@ -903,29 +918,23 @@ function withoutAssetsRows(result) {
       trivialLabel: `${p50.trivial.toFixed(1)} ms (floor)`,
       targetLabel: notJudged(`≤ ${TARGETS.medianLatencyVsFloor}×`),
     });
-    const thread = (side) => median(rounds.map((r) => load(r)[side].threadCpuMsPerRequest));
-    const difference = (a, b) =>
-      median(rounds.map((r) => load(r)[a].threadCpuMsPerRequest - load(r)[b].threadCpuMsPerRequest));
-    const signed = (ms) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)} ms`;
-    const above = difference('withoutAssets', 'floor');
-    rows.push({
-      figure: `  without static assets vs floor: ${label} Worker thread CPU/request`,
-      unit: 'ms',
-      ours: thread('withoutAssets'),
-      trivial: thread('floor'),
-      trivialLabel: `${thread('floor').toFixed(2)} ms (floor)`,
-      ratioLabel: signed(above),
-      targetLabel: notJudged(`≤ floor + ${TARGETS.threadCpuAboveFloorMs} ms`),
-    });
-    const router = difference('ours', 'withoutAssets');
-    rows.push({
-      figure: `  static-file router (ours − without static assets): ${label} Worker thread CPU/request`,
-      unit: 'ms',
-      ours: thread('ours'),
-      trivial: thread('withoutAssets'),
-      trivialLabel: `${thread('withoutAssets').toFixed(2)} ms (without)`,
-      ratioLabel: signed(router),
-    });
+    const [vsFloor] = threadCpuRow(
+      rounds,
+      load,
+      ['withoutAssets', 'floor'],
+      `  without static assets vs floor: ${label} Worker thread CPU/request`,
+      'floor',
+    );
+    rows.push({ ...vsFloor, targetLabel: notJudged(`≤ floor + ${TARGETS.threadCpuAboveFloorMs} ms`) });
+    rows.push(
+      threadCpuRow(
+        rounds,
+        load,
+        ['ours', 'withoutAssets'],
+        `  static-file router (ours − without static assets): ${label} Worker thread CPU/request`,
+        'without',
+      )[0],
+    );
   }
   return rows;
 }
