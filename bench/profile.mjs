@@ -393,11 +393,11 @@ function gitCommit() {
 }
 
 /** The profiled work of a tools/call load: `count` calls at the chosen concurrency. */
-function toolsCalls(token, session, opts) {
+function toolsCalls(origin, token, session, opts) {
   const era = opts.era === PROTOCOL_2026 ? '2026-07-28' : '2025-era';
   const request = mcpRequest(opts.era, token, session);
   const load = {
-    origin: worker.origin,
+    origin,
     path: '/mcp',
     headers: request.headers,
     body: request.body,
@@ -483,7 +483,9 @@ async function main() {
   await inspector.send('Debugger.disable');
 
   const work =
-    opts.flows > 0 ? await oauthFlows(worker.origin, opts, startedAt, log) : toolsCalls(token, session, opts);
+    opts.flows > 0
+      ? await oauthFlows(worker.origin, opts, startedAt, log)
+      : toolsCalls(worker.origin, token, session, opts);
   if (opts.warmup > 0) {
     log(`warm-up: ${work.describe(opts.warmup)}…`);
     await work.run(opts.warmup);
