@@ -21,15 +21,9 @@ import type { GrantMetadata } from './grant-metadata';
 /** At most this many of the user's grants are looked through (as on the account page). */
 const MAX_GRANTS = 500;
 
-/** Whether a grant record (the library's JSON, as stored in KV) carries the mark. */
-export function isMarkedToReplace(grantRecord: string | null): boolean {
-  if (grantRecord === null) return false;
-  try {
-    const metadata = (JSON.parse(grantRecord) as { metadata?: GrantMetadata }).metadata;
-    return metadata?.replacesOnRedeem === true;
-  } catch {
-    return false;
-  }
+/** Whether a grant record (the library's JSON, as stored in KV, parsed) carries the mark. */
+export function isMarkedToReplace(grant: { metadata?: GrantMetadata } | null): boolean {
+  return grant?.metadata?.replacesOnRedeem === true;
 }
 
 /**

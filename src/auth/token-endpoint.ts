@@ -6,6 +6,7 @@ import { clientAddress, tooManyRequests, withinLimit } from '../lib/rate-limit';
 import { redeemOnce } from './code-redemption';
 import type { AppEnv } from './env';
 import { grantOfToken } from './grant-activity';
+import type { GrantMetadata } from './grant-metadata';
 import { isMarkedToReplace, retireReplacedGrants } from './grant-replacement';
 
 /**
@@ -64,13 +65,13 @@ export async function serveTokenEndpoint(
   // the one that grant was issued with decides whether it reaches its redemption object, and the
   // grant's metadata whether the code retires earlier grants once redeemed.
   const { code } = summary;
-  const grantRecord = code && known && summary.grant ? await read(grantKey(summary.grant)) : null;
+  const stored = code && known && summary.grant ? storedGrant(await read(grantKey(summary.grant))) : null;
   const response =
-    code !== null && grantRecord !== null && (await isIssuedCode(grantRecord, code))
+    code !== null && stored !== null && (await isIssuedCode(stored, code))
       ? await redeemOnce(code, env, answer, revokeGrant)
       : await answer();
   await auditTokenResponse(summary, response);
-  if (summary.grant && response.status === 200 && isMarkedToReplace(grantRecord)) {
+  if (summary.grant && response.status === 200 && isMarkedToReplace(stored)) {
     await retireReplaced(authorizationServer.getOAuthApi(env), env.OAUTH_KV, summary.grant);
   }
   return response;
@@ -90,12 +91,23 @@ async function isKnownClient(
   if (!clientId) return false;
   if (!clientId.startsWith('https://')) return (await read(`client:${clientId}`)) !== null;
   if (!grant) return false;
-  const record = await read(grantKey(grant));
-  if (record === null) return false;
+  return storedGrant(await read(grantKey(grant)))?.clientId === clientId;
+}
+
+/** What we look at in a grant record (the library's JSON, as stored in KV). */
+interface StoredGrant {
+  clientId?: unknown;
+  authCodeId?: unknown;
+  metadata?: GrantMetadata;
+}
+
+/** A grant record as the library stored it, or null for none (or one that is not JSON). */
+function storedGrant(record: string | null): StoredGrant | null {
+  if (record === null) return null;
   try {
-    return (JSON.parse(record) as { clientId?: unknown }).clientId === clientId;
+    return JSON.parse(record) as StoredGrant;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -106,13 +118,7 @@ async function isKnownClient(
  * a new version of the library to store it otherwise, no code would reach its object, and the
  * parallel-redemption and stale-replay tests of test/hardening.test.ts would fail.
  */
-async function isIssuedCode(grantRecord: string, code: string): Promise<boolean> {
-  let stored: { authCodeId?: unknown };
-  try {
-    stored = JSON.parse(grantRecord) as { authCodeId?: unknown };
-  } catch {
-    return false;
-  }
+async function isIssuedCode(stored: StoredGrant, code: string): Promise<boolean> {
   return typeof stored.authCodeId === 'string' && stored.authCodeId === (await sha256Hex(code));
 }
 
