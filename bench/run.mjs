@@ -342,32 +342,48 @@ async function interleavedLoads(opts, entries) {
   );
 }
 
+/** One line of the progress log for the loads of `key` (tools/call of one era and concurrency). */
+function logMcpLoad(log, key, measured) {
+  const { trivial: t, ours: o, floor: f, baseline: b, withoutAssets: w } = measured;
+  const failures = Object.entries(measured).filter(([, load]) => load.failures > 0);
+  log(
+    `  ${key}: ours ${o.throughput.toFixed(0)} req/s p50 ${o.p50.toFixed(2)} ms` +
+      ` | trivial ${t.throughput.toFixed(0)} req/s p50 ${t.p50.toFixed(2)} ms` +
+      (f ? ` | floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms` : '') +
+      (b ? ` | baseline ${b.throughput.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms` : '') +
+      (w ? ` | without assets ${w.throughput.toFixed(0)} req/s p50 ${w.p50.toFixed(2)} ms` : '') +
+      (failures.length > 0
+        ? ` | failures ${failures.map(([name, load]) => `${name} ${load.failures}`).join(', ')}`
+        : ''),
+  );
+}
+
 /**
  * tools/call on /mcp, both eras, at each concurrency: the trivial Worker and ours (and the floor
  * and the baseline where they are measured) interleaved slice by slice ({@link interleavedLoads}).
- * Every load rotates over the signed-in users' tokens; the trivial and floor Workers get ours'
- * (they ignore them).
+ * Both eras of a concurrency level are one interleaved group, so the era-gap row compares our
+ * two eras measured side by side, as every other ratio of the table is, rather than two loads
+ * minutes apart. Every load rotates over the signed-in users' tokens; the trivial and floor
+ * Workers get ours' (they ignore them).
  */
 async function mcpLoads(opts, workers, users, log) {
   const { trivial, floor, ours, baseline, withoutAssets } = workers;
   const results = {};
-  for (const era of [PROTOCOL_2026, PROTOCOL_2025]) {
-    const request = mcpRequest(era);
-    const verifyOurs = era === PROTOCOL_2026 ? isComplete : hasResult;
-    for (const connections of CONCURRENCY) {
+  for (const connections of CONCURRENCY) {
+    const keys = [];
+    const entries = [];
+    for (const era of [PROTOCOL_2026, PROTOCOL_2025]) {
       const key = `mcp ${era === PROTOCOL_2026 ? '2026' : '2025'} c=${connections}`;
+      keys.push(key);
+      const request = mcpRequest(era);
+      const verifyOurs = era === PROTOCOL_2026 ? isComplete : hasResult;
       const base = { path: '/mcp', headers: request.headers, body: request.body, connections };
       const ourUsers = rotation(users.ours, era);
-      const entries = [
-        ['trivial', trivial, { ...base, origin: trivial.origin, verify: hasResult, headersFor: ourUsers }],
-        ['ours', ours, { ...base, origin: ours.origin, verify: verifyOurs, headersFor: ourUsers }],
-      ];
+      const add = (name, worker, load) => entries.push([`${key}/${name}`, worker, { ...base, ...load }]);
+      add('trivial', trivial, { origin: trivial.origin, verify: hasResult, headersFor: ourUsers });
+      add('ours', ours, { origin: ours.origin, verify: verifyOurs, headersFor: ourUsers });
       if (FLOOR_CONCURRENCY.includes(connections)) {
-        entries.push([
-          'floor',
-          floor,
-          { ...base, origin: floor.origin, verify: hasResult, headersFor: ourUsers },
-        ]);
+        add('floor', floor, { origin: floor.origin, verify: hasResult, headersFor: ourUsers });
         // Our Worker's other versions (--baseline, --without-assets), each with its own users.
         for (const [name, worker] of [
           ['baseline', baseline],
@@ -375,23 +391,18 @@ async function mcpLoads(opts, workers, users, log) {
         ]) {
           if (!worker) continue;
           const headersFor = rotation(users[name], era);
-          entries.push([name, worker, { ...base, origin: worker.origin, verify: verifyOurs, headersFor }]);
+          add(name, worker, { origin: worker.origin, verify: verifyOurs, headersFor });
         }
       }
-      const measured = await interleavedLoads(opts, entries);
-      results[key] = measured;
-      const { trivial: t, ours: o, floor: f, baseline: b, withoutAssets: w } = measured;
-      const failures = Object.entries(measured).filter(([, load]) => load.failures > 0);
-      log(
-        `  ${key}: ours ${o.throughput.toFixed(0)} req/s p50 ${o.p50.toFixed(2)} ms` +
-          ` | trivial ${t.throughput.toFixed(0)} req/s p50 ${t.p50.toFixed(2)} ms` +
-          (f ? ` | floor ${f.throughput.toFixed(0)} req/s p50 ${f.p50.toFixed(2)} ms` : '') +
-          (b ? ` | baseline ${b.throughput.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms` : '') +
-          (w ? ` | without assets ${w.throughput.toFixed(0)} req/s p50 ${w.p50.toFixed(2)} ms` : '') +
-          (failures.length > 0
-            ? ` | failures ${failures.map(([name, load]) => `${name} ${load.failures}`).join(', ')}`
-            : ''),
+    }
+    const measured = await interleavedLoads(opts, entries);
+    for (const key of keys) {
+      results[key] = Object.fromEntries(
+        Object.entries(measured)
+          .filter(([name]) => name.startsWith(`${key}/`))
+          .map(([name, load]) => [name.slice(key.length + 1), load]),
       );
+      logMcpLoad(log, key, results[key]);
     }
   }
   // The 401 path: POST /mcp without a token, against a plain POST to the trivial Worker.
@@ -700,6 +711,18 @@ function summaryRows(result) {
       ...gap,
       trivialLabel: `${gap.trivial.toFixed(0)} req/s (2026-07-28)`,
       ...judged(`within ${TARGETS.eraGap * 100} %`, Math.abs(gap.ratio - 1) <= TARGETS.eraGap),
+    });
+    // The same for the floor, measured in the same slices: what the two eras' requests cost a
+    // Worker that does no MCP work (the 2026-07-28 request carries more headers and `_meta`).
+    const floorGap = across(rounds, (r) => ({
+      ours: r.mcp[`mcp 2025 c=${c}`].floor.throughput,
+      trivial: r.mcp[`mcp 2026 c=${c}`].floor.throughput,
+    }));
+    rows.push({
+      figure: `  floor: 2025-era vs 2026-07-28 c=${c} throughput`,
+      unit: 'req/s',
+      ...floorGap,
+      trivialLabel: `${floorGap.trivial.toFixed(0)} req/s (2026-07-28)`,
     });
   }
   for (const c of CONCURRENCY) {

@@ -31,6 +31,12 @@ const TARGET_ROWS = [
   'start-up to first answer (median of 2)',
 ];
 
+/** The floor's own era ratio, measured in the same slices as ours': context for the era rows, not judged. */
+const FLOOR_ERA_ROWS = [
+  'floor: 2025-era vs 2026-07-28 c=8 throughput',
+  'floor: 2025-era vs 2026-07-28 c=32 throughput',
+];
+
 /** The rows `--without-assets` adds: our Worker without static assets against the floor. */
 const WITHOUT_ASSETS_ROWS = [
   'without static assets vs floor: 2026-07-28 c=8 throughput',
@@ -179,6 +185,11 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
     for (const worker of ['ours', 'trivial', 'floor', 'withoutAssets']) {
       assert.equal(load[worker]?.slices.length, 2, `${worker}: ${JSON.stringify(load[worker]?.slices)}`);
       assert.ok(load[worker].requests > 0, `${worker} answered`);
+    }
+    for (const figure of FLOOR_ERA_ROWS) {
+      const row = table.find((cells) => cells[1] === figure);
+      assert.ok(row, `row "${figure}" in the table:\n${run.stdout}`);
+      assert.deepEqual([row[5], row[6]], ['—', ''], `row "${figure}" not judged: ${row.join(' | ')}`);
     }
     // --without-assets: its rows say which target each bears on, and none is judged.
     for (const figure of WITHOUT_ASSETS_ROWS) {
