@@ -492,8 +492,9 @@ async function memoryPhase(opts, trivial, floor, ours, users) {
  * OAuth flow time: register → consent page → approve → token (four requests) for a user who is
  * already signed in, against four sequential POSTs to the trivial Worker, interleaved run by run.
  * With 0 earlier grants (a new user for each run; the sign-in is not timed) and with 200 earlier
- * grants of one user (made by 200 untimed flows with distinct clients). With `baseline`, its flow
- * with 0 earlier grants too, alternating with ours run by run.
+ * grants of one user (made first by 200 untimed flows with distinct clients), the two timed in
+ * the same loop, run by run. With `baseline`, its flow with 0 earlier grants too, alternating
+ * with ours run by run.
  */
 async function oauthPhase(opts, trivial, ours, baseline, round, log) {
   const request = mcpRequest(PROTOCOL_2025, 'trivial-token');
@@ -525,20 +526,8 @@ async function oauthPhase(opts, trivial, ours, baseline, round, log) {
   await timedFlow(await signIn(ours.origin, `warmup-${runId}-r${round}@bench.example`));
   if (baseline) await freshFlow(baseline, 'warmup');
 
-  const trivial0 = [];
-  const flow0 = [];
-  const baseline0 = [];
-  for (let i = 0; i < opts.oauthRuns; i++) {
-    trivial0.push(await fourTrivial());
-    if (baseline && (round + i) % 2 === 1) {
-      baseline0.push(await freshFlow(baseline, i));
-      flow0.push(await freshFlow(ours, i));
-    } else {
-      flow0.push(await freshFlow(ours, i));
-      if (baseline) baseline0.push(await freshFlow(baseline, i));
-    }
-  }
-
+  // The earlier grants first (untimed), so that the flows with 0 and with 200 earlier grants are
+  // then timed side by side, run by run, like every other ratio of the table.
   const jar = await signIn(ours.origin, `many-${runId}-r${round}@bench.example`);
   const buildMs = [];
   const deadline = Date.now() + 10 * 60_000;
@@ -551,9 +540,20 @@ async function oauthPhase(opts, trivial, ours, baseline, round, log) {
       ` last 20 median ${median(buildMs.slice(-20)).toFixed(1)} ms`,
   );
 
+  const trivial0 = [];
+  const flow0 = [];
+  const baseline0 = [];
   const trivial200 = [];
   const flow200 = [];
   for (let i = 0; i < opts.oauthRuns; i++) {
+    trivial0.push(await fourTrivial());
+    if (baseline && (round + i) % 2 === 1) {
+      baseline0.push(await freshFlow(baseline, i));
+      flow0.push(await freshFlow(ours, i));
+    } else {
+      flow0.push(await freshFlow(ours, i));
+      if (baseline) baseline0.push(await freshFlow(baseline, i));
+    }
     trivial200.push(await fourTrivial());
     flow200.push(await timedFlow(jar));
   }
