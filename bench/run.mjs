@@ -699,31 +699,23 @@ function summaryRows(result) {
       });
     }
   }
-  // The 2025 era against the 2026-07-28 era, ours, at the targeted concurrency levels.
+  // The 2025 era against the 2026-07-28 era at the targeted concurrency levels: ours (judged), then
+  // the floor, measured in the same slices: what the two eras' requests cost a Worker that does no
+  // MCP work (the 2026-07-28 request carries more headers and `_meta`).
   for (const c of FLOOR_CONCURRENCY) {
-    const gap = across(rounds, (r) => ({
-      ours: r.mcp[`mcp 2025 c=${c}`].ours.throughput,
-      trivial: r.mcp[`mcp 2026 c=${c}`].ours.throughput,
-    }));
+    const eraGap = (side, figure) => {
+      const gap = across(rounds, (r) => ({
+        ours: r.mcp[`mcp 2025 c=${c}`][side].throughput,
+        trivial: r.mcp[`mcp 2026 c=${c}`][side].throughput,
+      }));
+      return { figure, unit: 'req/s', ...gap, trivialLabel: `${gap.trivial.toFixed(0)} req/s (2026-07-28)` };
+    };
+    const ours = eraGap('ours', `2025-era vs 2026-07-28 c=${c} throughput (ours)`);
     rows.push({
-      figure: `2025-era vs 2026-07-28 c=${c} throughput (ours)`,
-      unit: 'req/s',
-      ...gap,
-      trivialLabel: `${gap.trivial.toFixed(0)} req/s (2026-07-28)`,
-      ...judged(`within ${TARGETS.eraGap * 100} %`, Math.abs(gap.ratio - 1) <= TARGETS.eraGap),
+      ...ours,
+      ...judged(`within ${TARGETS.eraGap * 100} %`, Math.abs(ours.ratio - 1) <= TARGETS.eraGap),
     });
-    // The same for the floor, measured in the same slices: what the two eras' requests cost a
-    // Worker that does no MCP work (the 2026-07-28 request carries more headers and `_meta`).
-    const floorGap = across(rounds, (r) => ({
-      ours: r.mcp[`mcp 2025 c=${c}`].floor.throughput,
-      trivial: r.mcp[`mcp 2026 c=${c}`].floor.throughput,
-    }));
-    rows.push({
-      figure: `  floor: 2025-era vs 2026-07-28 c=${c} throughput`,
-      unit: 'req/s',
-      ...floorGap,
-      trivialLabel: `${floorGap.trivial.toFixed(0)} req/s (2026-07-28)`,
-    });
+    rows.push(eraGap('floor', `  floor: 2025-era vs 2026-07-28 c=${c} throughput`));
   }
   for (const c of CONCURRENCY) {
     const key = `sse c=${c}`;
