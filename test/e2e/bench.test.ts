@@ -78,6 +78,16 @@ function tableRows(stdout: string): string[][] {
     .map((line) => line.split('|').map((cell) => cell.trim()));
 }
 
+/**
+ * The cells of the row named `name` in `table` (the tables of `stdout`, {@link tableRows}); fails
+ * the test, showing the whole output, when there is none.
+ */
+function rowNamed(table: string[][], name: string, stdout: string): string[] {
+  const row = table.find((cells) => cells[1] === name);
+  assert.ok(row, `row "${name}" in the table:\n${stdout}`);
+  return row;
+}
+
 interface Run {
   status: number | null;
   stdout: string;
@@ -165,8 +175,7 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
     // | figure | ours | trivial | ratio | target | result |
     const table = tableRows(run.stdout);
     for (const figure of TARGET_ROWS) {
-      const row = table.find((cells) => cells[1] === figure);
-      assert.ok(row, `row "${figure}" in the table:\n${run.stdout}`);
+      const row = rowNamed(table, figure, run.stdout);
       assert.match(row[6] ?? '', /^(pass|FAIL)$/, `row "${figure}" judged: ${row.join(' | ')}`);
     }
     const files = readdirSync(results).filter((name) => name.endsWith('.json'));
@@ -187,14 +196,12 @@ describe('npm run bench -- --quick (smoke test)', { timeout: 15 * 60_000 }, () =
       assert.ok(load[worker].requests > 0, `${worker} answered`);
     }
     for (const figure of FLOOR_ERA_ROWS) {
-      const row = table.find((cells) => cells[1] === figure);
-      assert.ok(row, `row "${figure}" in the table:\n${run.stdout}`);
+      const row = rowNamed(table, figure, run.stdout);
       assert.deepEqual([row[5], row[6]], ['—', ''], `row "${figure}" not judged: ${row.join(' | ')}`);
     }
     // --without-assets: its rows say which target each bears on, and none is judged.
     for (const figure of WITHOUT_ASSETS_ROWS) {
-      const row = table.find((cells) => cells[1] === figure);
-      assert.ok(row, `row "${figure}" in the table:\n${run.stdout}`);
+      const row = rowNamed(table, figure, run.stdout);
       assert.equal(row[6], '', `row "${figure}" not judged: ${row.join(' | ')}`);
       assert.match(row[5] ?? '', /^(—|\(.+, not judged\))$/, `row "${figure}" target: ${row.join(' | ')}`);
     }
@@ -235,8 +242,7 @@ describe('npm run profile (smoke test)', { timeout: 5 * 60_000 }, () => {
     // | part | self time | of which native | share of busy time | per request |
     const table = tableRows(run.stdout);
     for (const part of PROFILE_ROWS) {
-      const row = table.find((cells) => cells[1] === part);
-      assert.ok(row, `row "${part}" in the table:\n${run.stdout}`);
+      const row = rowNamed(table, part, run.stdout);
       assert.match(row[4] ?? '', /%$/, `row "${part}" has a share: ${row.join(' | ')}`);
     }
     assert.ok(
